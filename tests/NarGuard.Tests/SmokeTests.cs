@@ -1,0 +1,1 @@
+namespace NarGuard.Tests; public class SmokeTests { [Xunit.Fact] public void Ok() => Xunit.Assert.True(true); }
