@@ -1,1 +1,1 @@
-Console.WriteLine("narguard");
+return await NarGuard.Hosting.Cli.RunAsync(args);

@@ -37,14 +37,80 @@ public sealed class NarInfo
     /// Rejects: text over <see cref="MaxTextBytes"/>, lines without ": ", duplicate single-valued keys, bad hashes,
     /// negative or unparsable sizes. Unknown keys are kept. Returns false and a short reason on failure; never throws.
     /// </summary>
-    public static bool TryParse(string text, out NarInfo? narInfo, out string? error) => throw new NotImplementedException();
+    public static bool TryParse(string text, out NarInfo? narInfo, out string? error) =>
+        NarInfoParser.TryParse(text, out narInfo, out error);
 
     /// <summary>The narinfo text: every field in the original order, "Key: value\n" each.</summary>
-    public string Format() => throw new NotImplementedException();
+    public string Format()
+    {
+        var fields = Fields;
+        int length = 0;
+        for (int k = 0; k < fields.Count; k++)
+        {
+            length += fields[k].Key.Length + fields[k].Value.Length + 3;
+        }
+        return string.Create(length, fields, static (span, fields) =>
+        {
+            for (int k = 0; k < fields.Count; k++)
+            {
+                var (key, value) = fields[k];
+                key.CopyTo(span);
+                span = span[key.Length..];
+                span[0] = ':';
+                span[1] = ' ';
+                value.CopyTo(span[2..]);
+                span = span[(2 + value.Length)..];
+                span[0] = '\n';
+                span = span[1..];
+            }
+        });
+    }
 
     /// <summary>A copy with URL replaced (in Fields too).</summary>
-    public NarInfo WithUrl(string url) => throw new NotImplementedException();
+    public NarInfo WithUrl(string url)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(url);
+        // A line break would let a caller smuggle extra fields into the text Format writes.
+        if (url.AsSpan().IndexOfAny('\n', '\r', '\0') >= 0)
+        {
+            throw new ArgumentException("A narinfo URL cannot contain a line break or NUL.", nameof(url));
+        }
+        var fields = new KeyValuePair<string, string>[Fields.Count];
+        for (int k = 0; k < fields.Length; k++)
+        {
+            var field = Fields[k];
+            fields[k] = field.Key == "URL" ? new KeyValuePair<string, string>("URL", url) : field;
+        }
+        return new NarInfo
+        {
+            StorePath = StorePath,
+            StoreHash = StoreHash,
+            Url = url,
+            CompressionName = CompressionName,
+            Compression = Compression,
+            FileHash = FileHash,
+            FileSize = FileSize,
+            NarHash = NarHash,
+            NarSize = NarSize,
+            References = References,
+            Deriver = Deriver,
+            Sigs = Sigs,
+            CA = CA,
+            System = System,
+            Fields = Array.AsReadOnly(fields),
+        };
+    }
 
     /// <summary>Maps a Compression value to the enum: "none"/"" → None, "xz", "bzip2", "zstd", "br", "gzip"; anything else Unsupported.</summary>
-    public static NarCompression ParseCompression(string? name) => throw new NotImplementedException();
+    public static NarCompression ParseCompression(string? name) => name switch
+    {
+        // Case-sensitive like Nix's makeDecompressionSink: "XZ" is a name Nix does not know either.
+        "none" or "" => NarCompression.None,
+        "xz" => NarCompression.Xz,
+        "bzip2" => NarCompression.Bzip2,
+        "zstd" => NarCompression.Zstd,
+        "br" => NarCompression.Brotli,
+        "gzip" => NarCompression.Gzip,
+        _ => NarCompression.Unsupported,
+    };
 }

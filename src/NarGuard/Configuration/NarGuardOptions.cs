@@ -1,0 +1,93 @@
+namespace NarGuard.Configuration;
+
+/// <summary>
+/// Every setting, with its default. Bound from (lowest to highest precedence) config/narguard.json or --config,
+/// NARGUARD_* environment variables (NARGUARD_Spool__MaxBytes), and the command line. Validated at start by
+/// <see cref="NarGuardOptionsValidator"/>: a bad value stops the program with a message naming the key.
+/// </summary>
+public sealed class NarGuardOptions
+{
+    /// <summary>The Attic cache URL including the cache name, e.g. http://127.0.0.1:8080/main. Required.</summary>
+    public string? Upstream { get; set; }
+
+    /// <summary>The settings file that was read (--config); recorded so that it is a known key.</summary>
+    public string? Config { get; set; }
+
+    /// <summary>Log levels, as in ASP.NET Core ("Logging": {"LogLevel": {"Default": "Information"}}).</summary>
+    public Microsoft.Extensions.Configuration.IConfigurationSection? Logging { get; set; }
+
+    /// <summary>Bearer token sent upstream when the client sends no Authorization header.</summary>
+    public string? UpstreamToken { get; set; }
+
+    /// <summary>A file holding <see cref="UpstreamToken"/> (keeps it out of the command line and the environment).</summary>
+    public string? UpstreamTokenFile { get; set; }
+
+    /// <summary>The Host header sent upstream (Attic checks it against allowed-hosts). Default: the upstream URL's host.</summary>
+    public string? UpstreamHost { get; set; }
+
+    /// <summary>Where the proxy listens. The cache is served under the upstream URL's path.</summary>
+    public string Listen { get; set; } = "http://127.0.0.1:5080";
+
+    public SpoolOptions Spool { get; set; } = new();
+    public TimeoutOptions Timeouts { get; set; } = new();
+    public QuarantineOptions Quarantine { get; set; } = new();
+    public RedirectOptions Redirects { get; set; } = new();
+    public NarInfoCacheOptions NarInfoCache { get; set; } = new();
+}
+
+public sealed class SpoolOptions
+{
+    /// <summary>Directory of verified NARs. Default: $XDG_CACHE_HOME/narguard or ~/.cache/narguard.</summary>
+    public string? Path { get; set; }
+
+    /// <summary>Upper bound of the spool in bytes (least recently used NARs are evicted). Default 10 GiB.</summary>
+    public long MaxBytes { get; set; } = 10L * 1024 * 1024 * 1024;
+}
+
+public sealed class TimeoutOptions
+{
+    /// <summary>TCP connect timeout to the upstream and storage.</summary>
+    public TimeSpan Connect { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Whole narinfo fetch.</summary>
+    public TimeSpan NarInfo { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Response headers of a NAR fetch (Attic sends them before touching storage).</summary>
+    public TimeSpan NarHeaders { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// No byte of a NAR body for this long fails the fetch. Must stay well inside Nix's stalled-download-timeout
+    /// (300 s): the client hears nothing while the proxy verifies.
+    /// </summary>
+    public TimeSpan Stall { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Whole NAR fetch and verification. Default 4 minutes: the client receives no byte before verification ends,
+    /// and Nix abandons a download after 300 s of silence.
+    /// </summary>
+    public TimeSpan Nar { get; set; } = TimeSpan.FromMinutes(4);
+}
+
+public sealed class QuarantineOptions
+{
+    /// <summary>How long a NAR that failed verification answers 404 without a new fetch. Zero disables.</summary>
+    public TimeSpan Ttl { get; set; } = TimeSpan.FromSeconds(60);
+}
+
+public sealed class RedirectOptions
+{
+    /// <summary>Hosts a NAR redirect may point to, besides the upstream's own host (e.g. the S3 endpoint behind Attic).</summary>
+    public List<string> AllowedHosts { get; set; } = [];
+
+    /// <summary>Redirects followed for one NAR before giving up.</summary>
+    public int MaxHops { get; set; } = 3;
+}
+
+public sealed class NarInfoCacheOptions
+{
+    /// <summary>How long a fetched narinfo is reused for NAR requests. Zero disables.</summary>
+    public TimeSpan Ttl { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Most narinfos kept.</summary>
+    public int MaxEntries { get; set; } = 10_000;
+}

@@ -1,0 +1,222 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using NarGuard.Configuration;
+using NarGuard.Core.Concurrency;
+using NarGuard.Core.NarInfos;
+using NarGuard.Core.Spool;
+using NarGuard.Core.Verification;
+using NarGuard.Telemetry;
+using NarGuard.Upstream;
+
+namespace NarGuard.Guards;
+
+/// <summary>
+/// Decides every narinfo and NAR answer. The rule it enforces: a NAR is answered 200 only from the verified spool,
+/// after its body matched the narinfo's NarSize and NarHash; every failure becomes a 404 with a recorded reason.
+/// </summary>
+public sealed class CacheGuard
+{
+    private readonly UpstreamClient _upstream;
+    private readonly NarSpool _spool;
+    private readonly Quarantine _quarantine;
+    private readonly NarInfoCache _narInfos;
+    private readonly NarGuardTelemetry _telemetry;
+    private readonly ILogger<CacheGuard> _logger;
+    private readonly TimeoutOptions _timeouts;
+    private readonly TimeProvider _time;
+    // NAR jobs only: narinfo fetches never take this key space (see SingleFlight's remarks).
+    private readonly SingleFlight<string, NarAnswer> _narFlights = new();
+
+    public CacheGuard(UpstreamClient upstream, NarSpool spool, Quarantine quarantine, NarInfoCache narInfos, NarGuardTelemetry telemetry, NarGuardOptions options, TimeProvider time, ILogger<CacheGuard> logger)
+    {
+        _upstream = upstream;
+        _spool = spool;
+        _quarantine = quarantine;
+        _narInfos = narInfos;
+        _telemetry = telemetry;
+        _timeouts = options.Timeouts;
+        _time = time;
+        _logger = logger;
+    }
+
+    public int NarFetchesInFlight => _narFlights.Count;
+
+    public async Task<NarInfoAnswer> GetNarInfoAsync(string storeHash, string? authorization, CancellationToken cancellationToken)
+    {
+        if (_quarantine.TryGet(storeHash, out var quarantined))
+        {
+            return NarInfoAnswer.NotFound(RejectReason.Quarantined, $"NAR quarantined after {quarantined.Label()}");
+        }
+        var fetch = await GetUpstreamNarInfoAsync(storeHash, authorization, cancellationToken).ConfigureAwait(false);
+        if (fetch.Info is { } info)
+        {
+            return new NarInfoAnswer(NarUrls.ServedText(info), null, null, false);
+        }
+        if (fetch.IsFailure && _spool.TryGetAny(storeHash) is { } entry && _spool.ReadNarInfo(entry) is { } text)
+        {
+            // The upstream cannot answer, but this path was verified whole before: keep builders fast.
+            Log.NarInfoFromSpool(_logger, storeHash, fetch.Reason!.Value.Label());
+            return new NarInfoAnswer(text, null, null, true);
+        }
+        Log.NarInfoNotServed(_logger, storeHash, fetch.Reason!.Value.Label(), fetch.Status, fetch.Detail);
+        return NarInfoAnswer.NotFound(fetch.Reason.Value, fetch.Detail);
+    }
+
+    public async Task<NarAnswer> GetNarAsync(string storeHash, string fileName, string? authorization, CancellationToken cancellationToken)
+    {
+        if (_quarantine.TryGet(storeHash, out var quarantined))
+        {
+            return Reject(RejectReason.Quarantined, storeHash, null, null, $"quarantined after {quarantined.Label()}");
+        }
+
+        var fetch = await GetUpstreamNarInfoAsync(storeHash, authorization, cancellationToken).ConfigureAwait(false);
+        if (fetch.Info is not { } info)
+        {
+            if (fetch.IsFailure && SpoolEntryWithoutUpstream(storeHash, fileName) is { } offline)
+            {
+                _telemetry.SpoolHit();
+                return new NarAnswer(offline, null, null, true);
+            }
+            return Reject(fetch.Reason!.Value, storeHash, null, fetch.Status, "narinfo unavailable: " + fetch.Detail);
+        }
+        if (!string.Equals(fileName, NarUrls.ServedFileName(info), StringComparison.Ordinal))
+        {
+            return Reject(RejectReason.NarInfoInvalid, storeHash, info, null, "requested NAR file is not the one the narinfo names");
+        }
+        if (info.Compression == NarCompression.Unsupported)
+        {
+            return Reject(RejectReason.UnsupportedCompression, storeHash, info, null, $"compression '{info.CompressionName}' cannot be verified");
+        }
+
+        var narHash = info.NarHash.ToNix32();
+        if (_spool.TryGet(storeHash, narHash) is { } hit)
+        {
+            _telemetry.SpoolHit();
+            return new NarAnswer(hit, null, null, true);
+        }
+        _telemetry.SpoolMiss();
+        return await _narFlights.RunAsync(storeHash + "-" + narHash, _ => FetchAndVerifyAsync(info, authorization), out _, cancellationToken).ConfigureAwait(false);
+    }
+
+    private SpoolEntry? SpoolEntryWithoutUpstream(string storeHash, string fileName)
+    {
+        if (_spool.TryGetAny(storeHash) is not { } entry || _spool.ReadNarInfo(entry) is not { } text)
+        {
+            return null;
+        }
+        return NarInfo.TryParse(text, out var info, out _) && string.Equals(NarUrls.ServedFileName(info!), fileName, StringComparison.Ordinal) ? entry : null;
+    }
+
+    private async Task<NarInfoFetch> GetUpstreamNarInfoAsync(string storeHash, string? authorization, CancellationToken cancellationToken)
+    {
+        if (_narInfos.Get(storeHash) is { } cached)
+        {
+            return NarInfoFetch.Ok(cached);
+        }
+        var fetch = await _upstream.FetchNarInfoAsync(storeHash, authorization, cancellationToken).ConfigureAwait(false);
+        if (fetch.Info is { } info)
+        {
+            _narInfos.Set(storeHash, info);
+        }
+        return fetch;
+    }
+
+    // Runs detached from any one client (see SingleFlight): its own deadline, never the request's token.
+    private async Task<NarAnswer> FetchAndVerifyAsync(NarInfo info, string? authorization)
+    {
+        using var activity = NarGuardTelemetry.ActivitySource.StartActivity("narguard.nar.fetch_verify");
+        activity?.SetTag("nix.store_path", info.StorePath);
+        var started = _time.GetTimestamp();
+        using var deadline = new CancellationTokenSource(_timeouts.Nar, _time);
+
+        if (!TryResolveNarUrl(info.Url, out var uri))
+        {
+            return Reject(RejectReason.RedirectDenied, info.StoreHash, info, null, "narinfo URL points outside the upstream", quarantine: true);
+        }
+
+        try
+        {
+            using var download = await _upstream.OpenNarAsync(uri, authorization, deadline.Token).ConfigureAwait(false);
+            if (download.Response is not { } response)
+            {
+                return Reject(download.Reason!.Value, info.StoreHash, info, download.Status, download.Detail, quarantine: true, elapsed: _time.GetElapsedTime(started));
+            }
+
+            using var writer = _spool.BeginWrite(info.StoreHash);
+            VerificationResult result;
+            await using (var body = await response.Content.ReadAsStreamAsync(deadline.Token).ConfigureAwait(false))
+            await using (var guarded = new StallGuardStream(body, _timeouts.Stall, _time))
+            {
+                result = await NarVerifier.VerifyAsync(guarded, NarExpectation.From(info), writer.Stream, deadline.Token).ConfigureAwait(false);
+            }
+            var elapsed = _time.GetElapsedTime(started);
+            if (!result.IsValid)
+            {
+                return Reject(result.Reason!.Value, info.StoreHash, info, 200, result.Detail, quarantine: result.Reason != RejectReason.SpoolError,
+                    elapsed: elapsed, bytesReceived: result.CompressedBytes, narBytes: result.NarBytes, actualHash: result.ActualNarHash);
+            }
+
+            SpoolEntry entry;
+            try
+            {
+                entry = _spool.Commit(writer, info.NarHash.ToNix32(), NarUrls.ServedText(info));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                Log.SpoolWriteFailed(_logger, info.StoreHash, ex.GetType().Name + ": " + ex.Message);
+                return Reject(RejectReason.SpoolError, info.StoreHash, info, 200, "verified, but the spool could not keep it", bytesReceived: result.CompressedBytes, narBytes: result.NarBytes);
+            }
+            _telemetry.Verified(result.CompressedBytes, elapsed);
+            Log.NarVerified(_logger, info.StorePath, result.NarBytes, result.CompressedBytes, elapsed.TotalMilliseconds);
+            activity?.SetTag("narguard.outcome", "verified");
+            return new NarAnswer(entry, null, null, false);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            return Reject(RejectReason.Timeout, info.StoreHash, info, 200, $"not verified within {_timeouts.Nar.TotalSeconds:0} s", quarantine: true, elapsed: _time.GetElapsedTime(started));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Creating the spool temp file failed: the upstream is not to blame, so no quarantine.
+            Log.SpoolWriteFailed(_logger, info.StoreHash, ex.GetType().Name + ": " + ex.Message);
+            return Reject(RejectReason.SpoolError, info.StoreHash, info, null, "spool temp file could not be created");
+        }
+    }
+
+    private bool TryResolveNarUrl(string url, out Uri uri)
+    {
+        if (Uri.TryCreate(url, UriKind.Absolute, out var absolute) && absolute.Scheme is "http" or "https")
+        {
+            uri = absolute;
+            return _upstream.Endpoint.AllowedRedirectHosts.Contains(absolute.Host);
+        }
+        if (Uri.TryCreate(url, UriKind.Relative, out var relative) && !url.StartsWith('/') && !url.Contains("..", StringComparison.Ordinal))
+        {
+            uri = new Uri(_upstream.Endpoint.CacheUri, relative);
+            return true;
+        }
+        uri = _upstream.Endpoint.CacheUri;
+        return false;
+    }
+
+    private NarAnswer Reject(RejectReason reason, string storeHash, NarInfo? info, int? upstreamStatus, string? detail, bool quarantine = false,
+        TimeSpan? elapsed = null, long bytesReceived = 0, long narBytes = 0, string? actualHash = null)
+    {
+        if (quarantine)
+        {
+            _quarantine.Add(storeHash, reason);
+            _narInfos.Remove(storeHash);
+        }
+        _telemetry.Rejected(reason, bytesReceived, elapsed);
+        var activity = Activity.Current;
+        activity?.AddEvent(new ActivityEvent("narguard.nar.rejected", tags: new ActivityTagsCollection
+        {
+            ["narguard.reason"] = reason.Label(),
+            ["nix.store_hash"] = storeHash,
+            ["narguard.bytes_received"] = bytesReceived,
+        }));
+        Log.NarRejected(_logger, reason.Label(), storeHash, info?.StorePath, info is null ? null : NarUrls.ServedUrl(info), upstreamStatus, bytesReceived, narBytes,
+            info?.NarSize, info?.NarHash.ToNix32String(), actualHash, detail, activity?.TraceId.ToString());
+        return NarAnswer.NotFound(reason, detail);
+    }
+}

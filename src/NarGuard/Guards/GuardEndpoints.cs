@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Net.Http.Headers;
+using NarGuard.Core.Spool;
+using NarGuard.Core.Verification;
+using NarGuard.Telemetry;
+
+namespace NarGuard.Guards;
+
+/// <summary>Writes the narinfo and NAR answers. Every failure is a 404 with the reason in X-NarGuard-Reason and a one-line body.</summary>
+public static class GuardEndpoints
+{
+    public const string ReasonHeader = "X-NarGuard-Reason";
+    public const string SourceHeader = "X-NarGuard-Source";
+
+    public static async Task NarInfoAsync(HttpContext context, CacheGuard guard, NarGuardTelemetry telemetry, string storeHash)
+    {
+        Activity.Current?.SetTag("nix.store_hash", storeHash);
+        var answer = await guard.GetNarInfoAsync(storeHash, Authorization(context), context.RequestAborted);
+        if (answer.Text is null)
+        {
+            telemetry.Request("narinfo", "not_found");
+            await NotFoundAsync(context, answer.Reason!.Value, answer.Detail);
+            return;
+        }
+        telemetry.Request("narinfo", answer.FromSpool ? "ok_spool" : "ok");
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "text/x-nix-narinfo";
+        context.Response.Headers[SourceHeader] = answer.FromSpool ? "spool" : "upstream";
+        var bytes = System.Text.Encoding.UTF8.GetBytes(answer.Text);
+        context.Response.ContentLength = bytes.Length;
+        if (!HttpMethods.IsHead(context.Request.Method))
+        {
+            await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
+        }
+    }
+
+    public static async Task NarAsync(HttpContext context, CacheGuard guard, NarSpool spool, NarGuardTelemetry telemetry, string storeHash, string fileName)
+    {
+        Activity.Current?.SetTag("nix.store_hash", storeHash);
+        // An entry can be evicted between the answer and the open; one more round fetches it again.
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            var answer = await guard.GetNarAsync(storeHash, fileName, Authorization(context), context.RequestAborted);
+            if (answer.Entry is not { } entry)
+            {
+                telemetry.Request("nar", "not_found");
+                await NotFoundAsync(context, answer.Reason!.Value, answer.Detail);
+                return;
+            }
+            var body = spool.OpenRead(entry);
+            if (body is null)
+            {
+                continue;
+            }
+            telemetry.Request("nar", answer.SpoolHit ? "ok_spool" : "ok");
+            await using (body)
+            {
+                await ServeAsync(context, body, answer.SpoolHit, telemetry);
+            }
+            return;
+        }
+        telemetry.Request("nar", "not_found");
+        await NotFoundAsync(context, RejectReason.SpoolError, "verified NAR vanished from the spool");
+    }
+
+    private static async Task ServeAsync(HttpContext context, FileStream body, bool spoolHit, NarGuardTelemetry telemetry)
+    {
+        context.Response.Headers[SourceHeader] = spoolHit ? "spool" : "upstream";
+        // Range support comes from the framework's file result (Accept-Ranges, 206, 416, If-Range).
+        // The body is exactly what the upstream sent, still compressed as the narinfo says: no Content-Encoding.
+        var result = Results.Stream(body, "application/x-nix-nar", enableRangeProcessing: true);
+        await result.ExecuteAsync(context);
+        if (!HttpMethods.IsHead(context.Request.Method))
+        {
+            telemetry.Served(context.Response.ContentLength ?? body.Length);
+        }
+    }
+
+    public static Task NotFoundAsync(HttpContext context, RejectReason reason, string? detail)
+    {
+        context.Response.StatusCode = StatusCodes.Status404NotFound;
+        context.Response.Headers[ReasonHeader] = reason.Label();
+        context.Response.Headers[HeaderNames.CacheControl] = "no-store";
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        return HttpMethods.IsHead(context.Request.Method)
+            ? Task.CompletedTask
+            : context.Response.WriteAsync($"404 {reason.Label()}: {detail ?? "not available"}\n", context.RequestAborted);
+    }
+
+    public static Task BadRequestAsync(HttpContext context, string error)
+    {
+        context.Response.StatusCode = StatusCodes.Status400BadRequest;
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        return context.Response.WriteAsync("400 bad request: " + error + "\n", context.RequestAborted);
+    }
+
+    private static string? Authorization(HttpContext context) =>
+        context.Request.Headers.Authorization is { Count: > 0 } value ? value.ToString() : null;
+}

@@ -1,0 +1,60 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using NarGuard.Configuration;
+using NarGuard.Core.Spool;
+using NarGuard.Telemetry;
+
+namespace NarGuard.Hosting;
+
+/// <summary>Builds the NarGuard web application from validated options. Used by the CLI and, in-process, by the tests.</summary>
+public static class NarGuardApp
+{
+    public static WebApplication Build(NarGuardOptions options, IConfiguration? configuration = null, Action<ILoggingBuilder>? configureLogging = null)
+    {
+        // An empty builder: no appsettings.json, no ASPNETCORE_* surprises; NarGuard's own sources only.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.Configuration.Sources.Clear();
+        if (configuration is not null)
+        {
+            builder.Configuration.AddConfiguration(configuration);
+        }
+        builder.WebHost.UseUrls(options.Listen);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestLineSize = 8 * 1024;
+            kestrel.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
+        });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(console =>
+        {
+            console.SingleLine = true;
+            console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            console.UseUtcTimestamp = true;
+        });
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
+        builder.Logging.AddFilter("Yarp", LogLevel.Warning);
+        configureLogging?.Invoke(builder.Logging);
+        builder.Services.AddNarGuard(options);
+
+        var app = builder.Build();
+        var spool = app.Services.GetRequiredService<NarSpool>();
+        var removed = spool.Initialize();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("NarGuard");
+        Log.SpoolReady(logger, spool.Root, spool.Count, spool.SizeBytes, removed);
+        app.MapNarGuard();
+        app.Lifetime.ApplicationStarted.Register(() =>
+            Log.Started(logger, string.Join(", ", ListeningAddresses(app)), new Upstream.UpstreamEndpoint(options).CachePath is { Length: > 0 } p ? p : "/", options.Upstream!));
+        return app;
+    }
+
+    /// <summary>The addresses Kestrel actually bound (resolves port 0).</summary>
+    public static IReadOnlyList<string> ListeningAddresses(WebApplication app) =>
+        app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
+}

@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using NarGuard.Core.Spool;
+using NarGuard.Guards;
+using NarGuard.Telemetry;
+using NarGuard.Upstream;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace NarGuard.Hosting;
+
+public static class NarGuardApplicationBuilderExtensions
+{
+    /// <summary>
+    /// Maps the health endpoint, then the guards, then the YARP pass-through for everything else.
+    /// Requests are classified by path before any I/O (see <see cref="CacheRequest"/>).
+    /// </summary>
+    public static WebApplication MapNarGuard(this WebApplication app)
+    {
+        var endpoint = app.Services.GetRequiredService<UpstreamEndpoint>();
+        var guard = app.Services.GetRequiredService<CacheGuard>();
+        var spool = app.Services.GetRequiredService<NarSpool>();
+        var telemetry = app.Services.GetRequiredService<NarGuardTelemetry>();
+        var forwarder = app.Services.GetRequiredService<IHttpForwarder>();
+        var transformer = app.Services.GetRequiredService<PassThroughTransformer>();
+        var invoker = app.Services.GetRequiredService<HttpMessageInvoker>();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("NarGuard.Requests");
+        var forwardConfig = new ForwarderRequestConfig { ActivityTimeout = TimeSpan.FromMinutes(5) };
+
+        app.MapGet("/healthz", () => Results.Text("ok\n"));
+
+        // A catch-all endpoint: /healthz (and later /readyz, /metrics) are more specific and win.
+        app.Map("{**path}", async context =>
+        {
+            var path = context.Request.Path.Value ?? "/";
+            var request = CacheRequest.Classify(path, endpoint.CachePath);
+            switch (request.Kind)
+            {
+                case CacheRouteKind.BadRequest:
+                    telemetry.Request("invalid", "bad_request");
+                    Log.BadRequest(logger, path, request.Error!);
+                    await GuardEndpoints.BadRequestAsync(context, request.Error!);
+                    return;
+                case CacheRouteKind.NarInfo or CacheRouteKind.Nar when !HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method):
+                    telemetry.Request(request.Kind == CacheRouteKind.Nar ? "nar" : "narinfo", "method_not_allowed");
+                    context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+                    context.Response.Headers.Allow = "GET, HEAD";
+                    return;
+                case CacheRouteKind.NarInfo:
+                    await GuardEndpoints.NarInfoAsync(context, guard, telemetry, request.StoreHash!);
+                    return;
+                case CacheRouteKind.Nar:
+                    await GuardEndpoints.NarAsync(context, guard, spool, telemetry, request.StoreHash!, request.FileName!);
+                    return;
+                case CacheRouteKind.PassThrough:
+                    var error = await forwarder.SendAsync(context, endpoint.Origin, invoker, forwardConfig, transformer);
+                    telemetry.Request("passthrough", error == ForwarderError.None ? "forwarded" : "upstream_error");
+                    if (error != ForwarderError.None)
+                    {
+                        Activity.Current?.SetTag("narguard.forwarder_error", error.ToString());
+                    }
+                    return;
+                default:
+                    throw new UnreachableException();
+            }
+        });
+        return app;
+    }
+}
