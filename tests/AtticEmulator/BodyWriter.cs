@@ -1,3 +1,6 @@
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Connections.Features;
+
 namespace AtticEmulator;
 
 /// <summary>Low-level ways of sending (and failing to send) a body.</summary>
@@ -33,8 +36,11 @@ internal static class BodyWriter
         await response.Body.FlushAsync(ct);
     }
 
-    /// <summary>Ends the connection without a clean end of body: for chunked framing no
-    /// terminating chunk, for Content-Length fewer bytes than announced.</summary>
+    /// <summary>Ends the connection without a clean end of body (for chunked framing no
+    /// terminating chunk, for Content-Length fewer bytes than announced) the way a server
+    /// whose storage read failed does: a FIN after the bytes sent so far, which curl reports
+    /// as exit 18 "transfer closed with outstanding read data remaining", the incident.
+    /// Kestrel's Abort alone sends a RST (curl 56), a different failure.</summary>
     public static async Task AbortAsync(HttpContext http)
     {
         try
@@ -43,7 +49,16 @@ internal static class BodyWriter
         }
         catch (OperationCanceledException)
         {
-            // The client left first; aborting is still right.
+            // The client left first; closing is still right.
+        }
+
+        try
+        {
+            http.Features.Get<IConnectionSocketFeature>()?.Socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Already closed: the Abort below is all that is left to do.
         }
 
         http.Abort();

@@ -84,6 +84,13 @@ internal static class NarInfoParser
             {
                 line = line[..^1];
             }
+            // Only a CR that ends a line is a line end; any other would survive Format and change meaning on the
+            // next parse (a value "v\r" written back as "v\r\n" reads as "v"), so Format would not be a fixed point.
+            if (line.Contains('\r'))
+            {
+                error = $"stray CR at line {lineNumber}";
+                return false;
+            }
 
             // Blank lines are rejected too: Nix finds no ':' on them and calls the whole narinfo corrupt.
             int separator = line.IndexOf(": ", StringComparison.Ordinal);
@@ -304,15 +311,16 @@ internal static class NarInfoParser
     {
         var references = new List<string>();
         ReadOnlySpan<char> rest = value;
-        while (!rest.IsEmpty)
+        while (true)
         {
+            rest = rest.TrimStart(' ');
+            if (rest.IsEmpty)
+            {
+                break;
+            }
             int space = rest.IndexOf(' ');
             ReadOnlySpan<char> token = space < 0 ? rest : rest[..space];
-            rest = space < 0 ? default : rest[(space + 1)..];
-            if (token.IsEmpty)
-            {
-                continue;
-            }
+            rest = space < 0 ? default : rest[space..];
             if (!StorePathName.IsValidBaseName(token))
             {
                 return null;

@@ -19,6 +19,7 @@ public static class NarGuardApp
         // An empty builder: no appsettings.json, no ASPNETCORE_* surprises; NarGuard's own sources only.
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Configuration.Sources.Clear();
+        builder.Configuration.AddInMemoryCollection(); // where the host builder's own settings (urls) go
         if (configuration is not null)
         {
             builder.Configuration.AddConfiguration(configuration);

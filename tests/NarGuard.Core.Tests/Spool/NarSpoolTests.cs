@@ -1,0 +1,122 @@
+using NarGuard.Core.Spool;
+using Xunit;
+
+namespace NarGuard.Core.Tests.Spool;
+
+public sealed class NarSpoolTests : IDisposable
+{
+    private const string HashA = "0c7ba5zq2p7n6m6z0vbw0zf2l9sdn2wj";
+    private const string HashB = "1d8cb6zq2p7n6m6z0vbw0zf2l9sdn2wj";
+    private const string HashC = "2f9db7zq2p7n6m6z0vbw0zf2l9sdn2wj";
+    private const string NarHash1 = "1b8m03r63zqhnjf7l5wnldhh7c134ap5vpj0850ymkq1iyzicy5s";
+    private const string NarHash2 = "0mdqa9w1p6cmli6976v4wi0sw9r4p5prkj7lzfd1877wk11c9c73";
+
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "narguard-spool-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    private static SpoolEntry Put(NarSpool spool, string storeHash, string narHash, int size)
+    {
+        using var writer = spool.BeginWrite(storeHash);
+        writer.Stream.Write(new byte[size]);
+        return spool.Commit(writer, narHash, $"StorePath: /nix/store/{storeHash}-x\n");
+    }
+
+    [Fact]
+    public void Committed_entry_is_found_by_store_hash_and_nar_hash_only()
+    {
+        var spool = new NarSpool(_root, 1 << 20);
+        spool.Initialize();
+        var entry = Put(spool, HashA, NarHash1, 100);
+
+        Assert.Equal(entry, spool.TryGet(HashA, NarHash1));
+        Assert.Null(spool.TryGet(HashA, NarHash2));
+        Assert.Null(spool.TryGet(HashB, NarHash1));
+        Assert.Equal(100, spool.SizeBytes);
+        using var body = spool.OpenRead(entry)!;
+        Assert.Equal(100, body.Length);
+        Assert.StartsWith("StorePath: /nix/store/" + HashA, spool.ReadNarInfo(entry));
+        Assert.Empty(Directory.GetFiles(Path.Combine(_root, "tmp")));
+    }
+
+    [Fact]
+    public void Abandoned_writer_leaves_no_file()
+    {
+        var spool = new NarSpool(_root, 1 << 20);
+        spool.Initialize();
+        using (var writer = spool.BeginWrite(HashA))
+        {
+            writer.Stream.Write(new byte[10]);
+        }
+        Assert.Empty(Directory.GetFiles(_root, "*", SearchOption.AllDirectories));
+        Assert.Null(spool.TryGetAny(HashA));
+    }
+
+    [Fact]
+    public void Least_recently_used_entries_are_evicted_to_stay_under_the_bound()
+    {
+        var spool = new NarSpool(_root, 250);
+        spool.Initialize();
+        var evicted = new List<string>();
+        spool.Evicted += e => evicted.Add(e.StoreHash);
+        var a = Put(spool, HashA, NarHash1, 100);
+        Put(spool, HashB, NarHash1, 100);
+        Assert.NotNull(spool.TryGet(HashA, NarHash1)); // A is now more recent than B
+        Put(spool, HashC, NarHash1, 100);
+
+        Assert.Equal([HashB], evicted);
+        Assert.Equal(200, spool.SizeBytes);
+        Assert.Null(spool.TryGetAny(HashB));
+        Assert.NotNull(spool.TryGetAny(HashA));
+        Assert.True(File.Exists(a.NarPath));
+        Assert.Equal(2, Directory.GetFiles(Path.Combine(_root, "nar")).Length);
+        Assert.Equal(1, spool.Evictions);
+    }
+
+    [Fact]
+    public void A_new_nar_hash_for_the_same_path_replaces_the_old_entry()
+    {
+        var spool = new NarSpool(_root, 1 << 20);
+        spool.Initialize();
+        var old = Put(spool, HashA, NarHash1, 10);
+        Put(spool, HashA, NarHash2, 20);
+        Assert.False(File.Exists(old.NarPath));
+        Assert.Equal(20, spool.SizeBytes);
+        Assert.Equal(NarHash2, spool.TryGetAny(HashA)!.NarHashNix32);
+    }
+
+    [Fact]
+    public void Restart_reloads_entries_and_removes_temp_files_and_orphans()
+    {
+        var spool = new NarSpool(_root, 1 << 20);
+        spool.Initialize();
+        Put(spool, HashA, NarHash1, 10);
+        var orphanBody = Put(spool, HashB, NarHash1, 10);
+        File.Delete(orphanBody.NarInfoPath); // a crash between the two renames
+        File.WriteAllText(Path.Combine(_root, "tmp", HashC + "-partial.tmp"), "half a NAR"); // a crash mid-download
+        File.WriteAllText(Path.Combine(_root, "narinfo", HashC + ".narinfo"), "StorePath: x\n"); // narinfo without body
+
+        var restarted = new NarSpool(_root, 1 << 20);
+        var removed = restarted.Initialize();
+
+        Assert.Equal(3, removed);
+        Assert.Equal(1, restarted.Count);
+        Assert.NotNull(restarted.TryGet(HashA, NarHash1));
+        Assert.Null(restarted.TryGetAny(HashB));
+        Assert.Empty(Directory.GetFiles(Path.Combine(_root, "tmp")));
+        Assert.False(File.Exists(orphanBody.NarPath));
+    }
+
+    [Fact]
+    public void An_open_body_stays_readable_after_eviction()
+    {
+        var spool = new NarSpool(_root, 150);
+        spool.Initialize();
+        var a = Put(spool, HashA, NarHash1, 100);
+        using var reader = spool.OpenRead(a)!;
+        Put(spool, HashB, NarHash1, 100);
+        Assert.Null(spool.TryGetAny(HashA));
+        Assert.Equal(100, reader.Read(new byte[200]));
+        Assert.Null(spool.OpenRead(a));
+    }
+}

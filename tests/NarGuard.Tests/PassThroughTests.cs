@@ -1,0 +1,48 @@
+using System.Net;
+using NarGuard.Tests.Support;
+using WireMock.RequestBuilders;
+using WireMock.ResponseBuilders;
+using WireMock.Server;
+using Xunit;
+
+namespace NarGuard.Tests;
+
+public sealed class PassThroughTests
+{
+    [Fact]
+    public async Task Nix_cache_info_is_forwarded_untouched()
+    {
+        await using var proxy = await ProxyFixture.StartAsync();
+        var text = await proxy.Client.GetStringAsync("nix-cache-info");
+        Assert.Contains("StoreDir: /nix/store", text);
+    }
+
+    [Fact]
+    public async Task Api_calls_are_forwarded_with_the_clients_authorization_or_the_proxys_token_and_host()
+    {
+        using var upstream = WireMockServer.Start();
+        upstream.Given(Request.Create().WithPath("/_api/v1/get-missing-paths").UsingPost())
+            .RespondWith(Response.Create().WithStatusCode(200).WithBody("{\"missing_paths\":[]}"));
+        await using var proxy = await ProxyFixture.StartAsync(o =>
+        {
+            o.Upstream = upstream.Url + "/main";
+            o.UpstreamToken = "proxy-token";
+            o.UpstreamHost = "cache.example.org";
+        });
+        using var http = new HttpClient { BaseAddress = new Uri(proxy.BaseUrl) };
+
+        using var anonymous = await http.PostAsync("/_api/v1/get-missing-paths", new StringContent("{\"cache\":\"main\",\"store_path_hashes\":[]}"));
+        using var withOwn = new HttpRequestMessage(HttpMethod.Post, "/_api/v1/get-missing-paths") { Content = new StringContent("{}") };
+        withOwn.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "client-token");
+        using var own = await http.SendAsync(withOwn);
+
+        Assert.Equal(HttpStatusCode.OK, anonymous.StatusCode);
+        Assert.Equal("{\"missing_paths\":[]}", await anonymous.Content.ReadAsStringAsync());
+        var requests = upstream.LogEntries.Select(e => e.RequestMessage).ToList();
+        Assert.Equal(2, requests.Count);
+        Assert.Equal("Bearer proxy-token", requests[0].Headers!["Authorization"].Single());
+        Assert.Equal("Bearer client-token", requests[1].Headers!["Authorization"].Single());
+        Assert.All(requests, r => Assert.StartsWith("cache.example.org", r.Headers!["Host"].Single()));
+        Assert.Equal("{\"cache\":\"main\",\"store_path_hashes\":[]}", requests[0].Body);
+    }
+}

@@ -1,1 +1,0 @@
-namespace NarGuard.Tests; public class SmokeTests { [Xunit.Fact] public void Ok() => Xunit.Assert.True(true); }
