@@ -69,11 +69,13 @@ internal sealed class ObjectCatalog(EmulatorOptions options)
         .Value;
 
     /// <summary>The body of <see cref="Fault.Garbage"/>: random bytes as long as the real body,
-    /// the same on every request (seeded by the store hash) so that retries see the same bytes.</summary>
+    /// the same on every request and every run (seeded by the store hash) so that retries see the same bytes.</summary>
     public static byte[] GarbageBody(StoreObject obj)
     {
         var garbage = new byte[Math.Max(obj.Body.Length, 64)];
-        new Random(StringComparer.Ordinal.GetHashCode(obj.StoreHash) ^ obj.Body.Length).NextBytes(garbage);
+        // string.GetHashCode is randomized per process; a digest keeps runs reproducible.
+        var seed = BitConverter.ToInt32(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(obj.StoreHash)));
+        new Random(seed).NextBytes(garbage);
         return garbage;
     }
 

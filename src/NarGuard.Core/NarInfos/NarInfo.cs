@@ -33,9 +33,10 @@ public sealed class NarInfo
     public required IReadOnlyList<KeyValuePair<string, string>> Fields { get; init; }
 
     /// <summary>
-    /// Parses narinfo text. Required: StorePath (a valid store path), URL, NarHash (sha256, any encoding), NarSize (>= 0).
-    /// Rejects: text over <see cref="MaxTextBytes"/>, lines without ": ", duplicate single-valued keys, bad hashes,
-    /// negative or unparsable sizes. Unknown keys are kept. Returns false and a short reason on failure; never throws.
+    /// Parses narinfo text. Required: StorePath (a valid store path), URL, NarHash (sha256, any encoding), NarSize (> 0:
+    /// Nix calls a zero NarSize corrupt). Rejects: text over <see cref="MaxTextBytes"/>, NUL, a CR that does not end a
+    /// line, lines without ": ", duplicate single-valued keys, bad hashes, negative or unparsable sizes, References or
+    /// Deriver entries Nix could not parse. Unknown keys are kept. Returns false and a short reason; never throws.
     /// </summary>
     public static bool TryParse(string text, out NarInfo? narInfo, out string? error) =>
         NarInfoParser.TryParse(text, out narInfo, out error);

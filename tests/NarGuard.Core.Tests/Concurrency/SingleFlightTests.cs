@@ -19,7 +19,8 @@ public sealed class SingleFlightTests
         var late = flights.RunAsync("k", Work, out var lateJoined);
         gate.SetResult();
 
-        Assert.Equal([42, 42, 42], await Task.WhenAll(first, second, late));
+        var results = await Task.WhenAll(first, second, late);
+        Assert.Equal(new[] { 42, 42, 42 }, results);
         Assert.False(firstJoined);
         Assert.True(secondJoined);
         Assert.True(lateJoined);
