@@ -73,7 +73,7 @@ public static class GuardEndpoints
         await result.ExecuteAsync(context);
         if (!HttpMethods.IsHead(context.Request.Method))
         {
-            telemetry.Served(context.Response.ContentLength ?? body.Length);
+            telemetry.Served(context.Response.ContentLength ?? body.Length, spoolHit);
         }
     }
 

@@ -49,6 +49,7 @@ public static class NarGuardApp
         var removed = spool.Initialize();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("NarGuard");
         Log.SpoolReady(logger, spool.Root, spool.Count, spool.SizeBytes, removed);
+        app.MapNarGuardTelemetry(options.Telemetry);
         app.MapNarGuard();
         app.Lifetime.ApplicationStarted.Register(() =>
             Log.Started(logger, string.Join(", ", ListeningAddresses(app)), new Upstream.UpstreamEndpoint(options).CachePath is { Length: > 0 } p ? p : "/", options.Upstream!));
