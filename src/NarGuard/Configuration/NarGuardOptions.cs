@@ -33,6 +33,16 @@ public sealed class NarGuardOptions
     public QuarantineOptions Quarantine { get; set; } = new();
     public RedirectOptions Redirects { get; set; } = new();
     public NarInfoCacheOptions NarInfoCache { get; set; } = new();
+    public TelemetryOptions Telemetry { get; set; } = new();
+}
+
+public sealed class TelemetryOptions
+{
+    /// <summary>Serve Prometheus metrics at /metrics. OTLP export is configured by the standard OTEL_EXPORTER_OTLP_* variables.</summary>
+    public bool Prometheus { get; set; } = true;
+
+    /// <summary>service.name of traces and metrics.</summary>
+    public string ServiceName { get; set; } = "narguard";
 }
 
 public sealed class SpoolOptions

@@ -80,6 +80,10 @@ public static class NarGuardOptionsValidator
         {
             errors.Add($"NarInfoCache:MaxEntries: must be positive, got {options.NarInfoCache.MaxEntries}.");
         }
+        if (string.IsNullOrWhiteSpace(options.Telemetry.ServiceName))
+        {
+            errors.Add("Telemetry:ServiceName: must not be empty.");
+        }
         return errors;
     }
 

@@ -113,7 +113,16 @@ public sealed class CacheGuard
         {
             return NarInfoFetch.Ok(cached);
         }
-        var fetch = await _upstream.FetchNarInfoAsync(storeHash, authorization, cancellationToken).ConfigureAwait(false);
+        NarInfoFetch fetch;
+        using (var activity = NarGuardTelemetry.ActivitySource.StartActivity("narguard.upstream.fetch_narinfo"))
+        {
+            fetch = await _upstream.FetchNarInfoAsync(storeHash, authorization, cancellationToken).ConfigureAwait(false);
+            activity?.SetTag("http.response.status_code", fetch.Status);
+            if (fetch.Reason is { } reason)
+            {
+                activity?.SetTag("narguard.reason", reason.Label());
+            }
+        }
         if (fetch.Info is { } info)
         {
             _narInfos.Set(storeHash, info);
@@ -136,7 +145,14 @@ public sealed class CacheGuard
 
         try
         {
-            using var download = await _upstream.OpenNarAsync(uri, authorization, deadline.Token).ConfigureAwait(false);
+            NarDownload download;
+            using (var open = NarGuardTelemetry.ActivitySource.StartActivity("narguard.upstream.fetch_nar"))
+            {
+                download = await _upstream.OpenNarAsync(uri, authorization, deadline.Token).ConfigureAwait(false);
+                open?.SetTag("http.response.status_code", download.Status);
+                open?.SetTag("narguard.redirects", download.Redirects);
+            }
+            using var _ = download;
             if (download.Response is not { } response)
             {
                 return Reject(download.Reason!.Value, info.StoreHash, info, download.Status, download.Detail, quarantine: true, elapsed: _time.GetElapsedTime(started));
@@ -144,10 +160,14 @@ public sealed class CacheGuard
 
             using var writer = _spool.BeginWrite(info.StoreHash);
             VerificationResult result;
+            using (var verify = NarGuardTelemetry.ActivitySource.StartActivity("narguard.nar.verify"))
             await using (var body = await response.Content.ReadAsStreamAsync(deadline.Token).ConfigureAwait(false))
             await using (var guarded = new StallGuardStream(body, _timeouts.Stall, _time))
             {
                 result = await NarVerifier.VerifyAsync(guarded, NarExpectation.From(info), writer.Stream, deadline.Token).ConfigureAwait(false);
+                verify?.SetTag("narguard.bytes_received", result.CompressedBytes);
+                verify?.SetTag("narguard.nar_bytes", result.NarBytes);
+                verify?.SetTag("narguard.result", result.Reason?.Label() ?? "verified");
             }
             var elapsed = _time.GetElapsedTime(started);
             if (!result.IsValid)
@@ -159,6 +179,7 @@ public sealed class CacheGuard
             SpoolEntry entry;
             try
             {
+                using var spoolWrite = NarGuardTelemetry.ActivitySource.StartActivity("narguard.spool.commit");
                 entry = _spool.Commit(writer, info.NarHash.ToNix32(), NarUrls.ServedText(info));
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -166,7 +187,7 @@ public sealed class CacheGuard
                 Log.SpoolWriteFailed(_logger, info.StoreHash, ex.GetType().Name + ": " + ex.Message);
                 return Reject(RejectReason.SpoolError, info.StoreHash, info, 200, "verified, but the spool could not keep it", bytesReceived: result.CompressedBytes, narBytes: result.NarBytes);
             }
-            _telemetry.Verified(result.CompressedBytes, elapsed);
+            _telemetry.Verified(result.CompressedBytes, result.NarBytes, elapsed);
             Log.NarVerified(_logger, info.StorePath, result.NarBytes, result.CompressedBytes, elapsed.TotalMilliseconds);
             activity?.SetTag("narguard.outcome", "verified");
             return new NarAnswer(entry, null, null, false);

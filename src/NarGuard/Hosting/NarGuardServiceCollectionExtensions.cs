@@ -16,11 +16,12 @@ public static class NarGuardServiceCollectionExtensions
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(new UpstreamEndpoint(options));
-        services.AddSingleton(sp => new UpstreamClient(new HttpClient(UpstreamClient.CreateHandler(options)) { Timeout = Timeout.InfiniteTimeSpan }, sp.GetRequiredService<UpstreamEndpoint>(), options));
+        services.AddSingleton(sp => new UpstreamClient(new HttpClient(UpstreamClient.CreateHandler(options)) { Timeout = Timeout.InfiniteTimeSpan }, sp.GetRequiredService<UpstreamEndpoint>(), options, sp.GetRequiredService<NarGuardTelemetry>()));
         services.AddSingleton(_ => new NarSpool(options.Spool.Path ?? DefaultSpoolPath(), options.Spool.MaxBytes));
         services.AddSingleton(sp => new Quarantine(options.Quarantine.Ttl, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new NarInfoCache(options.NarInfoCache, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<NarGuardTelemetry>();
+        services.AddNarGuardTelemetry(options.Telemetry);
         services.AddSingleton<CacheGuard>();
         services.AddHttpForwarder();
         services.AddSingleton(sp => new PassThroughTransformer(sp.GetRequiredService<UpstreamEndpoint>()));

@@ -19,8 +19,11 @@ public sealed class UpstreamClient
     private readonly UpstreamEndpoint _endpoint;
     private readonly TimeoutOptions _timeouts;
 
-    public UpstreamClient(HttpClient http, UpstreamEndpoint endpoint, NarGuardOptions options)
+    private readonly Telemetry.NarGuardTelemetry? _telemetry;
+
+    public UpstreamClient(HttpClient http, UpstreamEndpoint endpoint, NarGuardOptions options, Telemetry.NarGuardTelemetry? telemetry = null)
     {
+        _telemetry = telemetry;
         _http = http;
         _endpoint = endpoint;
         _timeouts = options.Timeouts;
@@ -49,7 +52,7 @@ public sealed class UpstreamClient
         try
         {
             using var request = CreateRequest(uri, clientAuthorization);
-            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+            using var response = await SendAsync(request, "narinfo", timeout.Token).ConfigureAwait(false);
             var status = (int)response.StatusCode;
             if (status != 200)
             {
@@ -100,7 +103,7 @@ public sealed class UpstreamClient
             try
             {
                 using var request = CreateRequest(uri, clientAuthorization);
-                response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, headersTimeout.Token).ConfigureAwait(false);
+                response = await SendAsync(request, redirects == 0 ? "nar" : "nar_redirect", headersTimeout.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
@@ -147,6 +150,29 @@ public sealed class UpstreamClient
                 }
                 uri = next;
             }
+        }
+    }
+
+    // Every upstream round trip is timed to its response headers, labelled by status or by the error kind.
+    private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, string operation, CancellationToken cancellationToken)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            _telemetry?.UpstreamResponse(operation, (int)response.StatusCode, null, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+            return response;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException)
+        {
+            var kind = ex switch
+            {
+                HttpRequestException http => "error_" + http.HttpRequestError.ToString().ToLowerInvariant(),
+                OperationCanceledException => "timeout",
+                _ => "error_io",
+            };
+            _telemetry?.UpstreamResponse(operation, null, kind, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+            throw;
         }
     }
 
