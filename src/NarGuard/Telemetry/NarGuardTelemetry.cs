@@ -20,22 +20,23 @@ public sealed class NarGuardTelemetry : IDisposable
 
     private readonly Meter _meter;
     private readonly Counter<long> _requests;
-    private readonly Counter<long> _verified;
+    // Observable counters over plain fields: they export 0 from the first scrape, so rate() and alerts see a
+    // value on a fresh instance instead of "no data".
+    private long _verified;
+    private long _spoolHits;
+    private long _spoolMisses;
     private readonly Counter<long> _rejections;
     private readonly Counter<long> _bytesReceived;
     private readonly Counter<long> _bytesServed;
     private readonly Histogram<double> _verifyDuration;
     private readonly Histogram<double> _verifyThroughput;
-    private readonly Counter<long> _spoolHits;
-    private readonly Counter<long> _spoolMisses;
-    private readonly Counter<long> _spoolEvictions;
     private readonly Histogram<double> _upstreamDuration;
 
     public NarGuardTelemetry(IMeterFactory meterFactory, NarSpool spool, Quarantine quarantine)
     {
         _meter = meterFactory.Create(Name);
         _requests = _meter.CreateCounter<long>("narguard.requests", "{request}", "Requests answered, by route (narinfo, nar, passthrough, invalid) and outcome.");
-        _verified = _meter.CreateCounter<long>("narguard.nar.verified", "{nar}", "NAR bodies fetched from the upstream that passed verification.");
+        _meter.CreateObservableCounter("narguard.nar.verified", () => Interlocked.Read(ref _verified), "{nar}", "NAR bodies fetched from the upstream that passed verification.");
         _rejections = _meter.CreateCounter<long>("narguard.nar.rejections", "{nar}", "NAR requests answered 404 because the body could not be served intact, by reason.");
         _bytesReceived = _meter.CreateCounter<long>("narguard.nar.received", "By", "Compressed NAR bytes received from the upstream (verified or not).");
         _bytesServed = _meter.CreateCounter<long>("narguard.nar.served", "By", "Verified NAR bytes sent to clients, by source (upstream, spool).");
@@ -43,20 +44,14 @@ public sealed class NarGuardTelemetry : IDisposable
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 240] });
         _verifyThroughput = _meter.CreateHistogram<double>("narguard.nar.verification.throughput", "By/s", "NAR bytes (uncompressed) verified per second, per NAR.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [1e5, 1e6, 1e7, 5e7, 1e8, 2.5e8, 5e8, 1e9, 2e9] });
-        _spoolHits = _meter.CreateCounter<long>("narguard.spool.hits", "{nar}", "NAR requests served from the verified spool.");
-        _spoolMisses = _meter.CreateCounter<long>("narguard.spool.misses", "{nar}", "NAR requests that needed an upstream fetch.");
-        _spoolEvictions = _meter.CreateCounter<long>("narguard.spool.evictions", "{nar}", "NARs evicted from the spool to stay under Spool:MaxBytes.");
+        _meter.CreateObservableCounter("narguard.spool.hits", () => Interlocked.Read(ref _spoolHits), "{nar}", "NAR requests served from the verified spool.");
+        _meter.CreateObservableCounter("narguard.spool.misses", () => Interlocked.Read(ref _spoolMisses), "{nar}", "NAR requests that needed an upstream fetch.");
+        _meter.CreateObservableCounter("narguard.spool.evictions", () => spool.Evictions, "{nar}", "NARs evicted from the spool to stay under Spool:MaxBytes.");
         _meter.CreateObservableUpDownCounter("narguard.spool.size", () => spool.SizeBytes, "By", "Bytes of verified NARs in the spool.");
         _meter.CreateObservableUpDownCounter("narguard.spool.entries", () => (long)spool.Count, "{nar}", "Verified NARs in the spool.");
         _meter.CreateObservableUpDownCounter("narguard.quarantine.size", () => (long)quarantine.Count, "{nar}", "NARs quarantined after a failed fetch (answer 404 until the TTL passes).");
         _upstreamDuration = _meter.CreateHistogram<double>("narguard.upstream.request.duration", "s", "Time to the upstream's response headers, by operation and HTTP status (or error kind).",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
-        spool.Evicted += _ => _spoolEvictions.Add(1);
-        // Counters start at zero so that rate() and alerts see 0, not "no data", on a fresh instance.
-        _verified.Add(0);
-        _spoolHits.Add(0);
-        _spoolMisses.Add(0);
-        _spoolEvictions.Add(0);
     }
 
     public Meter Meter => _meter;
@@ -66,7 +61,7 @@ public sealed class NarGuardTelemetry : IDisposable
 
     public void Verified(long compressedBytes, long narBytes, TimeSpan duration)
     {
-        _verified.Add(1);
+        Interlocked.Increment(ref _verified);
         _bytesReceived.Add(compressedBytes);
         _verifyDuration.Record(duration.TotalSeconds, new KeyValuePair<string, object?>("narguard.result", "verified"));
         if (duration > TimeSpan.Zero)
@@ -91,8 +86,8 @@ public sealed class NarGuardTelemetry : IDisposable
     public void Served(long bytes, bool fromSpool) =>
         _bytesServed.Add(bytes, new KeyValuePair<string, object?>("narguard.source", fromSpool ? "spool" : "upstream"));
 
-    public void SpoolHit() => _spoolHits.Add(1);
-    public void SpoolMiss() => _spoolMisses.Add(1);
+    public void SpoolHit() => Interlocked.Increment(ref _spoolHits);
+    public void SpoolMiss() => Interlocked.Increment(ref _spoolMisses);
 
     /// <summary>Records one upstream round trip; <paramref name="status"/> is the HTTP status, or null when none arrived (<paramref name="error"/> says why).</summary>
     public void UpstreamResponse(string operation, int? status, string? error, TimeSpan elapsed) =>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using System.Text.RegularExpressions;
 using NarGuard.Tests.Support;
 using Xunit;
@@ -45,7 +46,23 @@ public sealed partial class DashboardAndAlertsTests
     [Fact]
     public async Task Every_metric_the_dashboard_and_the_alert_rules_query_is_exported()
     {
-        await using var proxy = await ProxyFixture.StartAsync();
+        // A storage endpoint nobody listens on: the probe fails, so its gauge has a value. Degraded mode is off
+        // so that the healthy paths of the exercise are still served.
+        await using var proxy = await ProxyFixture.StartAsync(o =>
+        {
+            o.Storage.Endpoint = "http://127.0.0.1:9";
+            o.Storage.Buckets = ["attic"];
+            o.Storage.AccessKey = "probe";
+            o.Storage.SecretKey = "probe-secret";
+            o.Storage.DegradedNarInfo404 = false;
+            o.Storage.ProbeTimeout = TimeSpan.FromSeconds(1);
+        });
+        var storage = proxy.App.Services.GetRequiredService<NarGuard.Storage.StorageHealth>();
+        for (var i = 0; i < 100 && storage.Last is null; i++)
+        {
+            await Task.Delay(100);
+        }
+        Assert.NotNull(storage.Last);
         var scrape = await PrometheusMetricsTests.ExerciseAsync(proxy);
         var exported = scrape.Names.ToHashSet();
         var labels = scrape.LabelNames.ToHashSet();
