@@ -72,7 +72,7 @@ internal sealed class SourceTap : Stream
         {
             return false;
         }
-        Compact();
+        CompactForFill();
         var buffer = Buffer;
         int n = await ReceiveAsync(buffer.AsMemory(_end), cancellationToken).ConfigureAwait(false);
         _end += n;
@@ -96,7 +96,7 @@ internal sealed class SourceTap : Stream
         {
             return false;
         }
-        Compact();
+        CompactForFill();
         int n = Receive(Buffer.AsSpan(_end));
         _end += n;
         return n > 0;
@@ -212,8 +212,13 @@ internal sealed class SourceTap : Stream
 
     private byte[] Buffer => _buffer ?? throw new ObjectDisposedException(nameof(SourceTap));
 
-    private void Compact()
+    private void CompactForFill()
     {
+        // A read into zero free bytes would return 0 and look like the end of the body.
+        if (Buffered == Buffer.Length)
+        {
+            throw new InvalidOperationException("The tap buffer is full; the decoder must consume before asking for more.");
+        }
         if (_start == _end)
         {
             _start = _end = 0;
