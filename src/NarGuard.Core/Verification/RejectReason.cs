@@ -32,6 +32,10 @@ public enum RejectReason
     UnsupportedCompression,
     /// <summary>The verified bytes could not be written to the spool (disk full, permissions).</summary>
     SpoolError,
+    /// <summary>The upstream circuit breaker is open: the upstream failed repeatedly and is not asked until it half-opens.</summary>
+    CircuitOpen,
+    /// <summary>The storage probe (bucket index behind Attic) is failing, and this path is not in the spool.</summary>
+    StorageUnhealthy,
 }
 
 public static class RejectReasonExtensions
@@ -51,6 +55,8 @@ public static class RejectReasonExtensions
         RejectReason.NarInfoInvalid => "narinfo_invalid",
         RejectReason.UnsupportedCompression => "unsupported_compression",
         RejectReason.SpoolError => "spool_error",
+        RejectReason.CircuitOpen => "circuit_open",
+        RejectReason.StorageUnhealthy => "storage_unhealthy",
         _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, null),
     };
 }

@@ -34,6 +34,9 @@ public sealed class NarGuardOptions
     public RedirectOptions Redirects { get; set; } = new();
     public NarInfoCacheOptions NarInfoCache { get; set; } = new();
     public TelemetryOptions Telemetry { get; set; } = new();
+    public Resilience.ResilienceOptions Resilience { get; set; } = new();
+    public Health.HealthOptions Health { get; set; } = new();
+    public Storage.StorageOptions Storage { get; set; } = new();
 }
 
 public sealed class TelemetryOptions

@@ -84,6 +84,9 @@ public static class NarGuardOptionsValidator
         {
             errors.Add("Telemetry:ServiceName: must not be empty.");
         }
+        Resilience.ResilienceOptionsValidator.Validate(options, errors);
+        Health.HealthOptionsValidator.Validate(options, errors);
+        Storage.StorageOptionsValidator.Validate(options, errors, Environment.GetEnvironmentVariable);
         return errors;
     }
 

@@ -5,6 +5,8 @@ using NarGuard.Core.Concurrency;
 using NarGuard.Core.NarInfos;
 using NarGuard.Core.Spool;
 using NarGuard.Core.Verification;
+using NarGuard.Resilience;
+using NarGuard.Storage;
 using NarGuard.Telemetry;
 using NarGuard.Upstream;
 
@@ -16,7 +18,8 @@ namespace NarGuard.Guards;
 /// </summary>
 public sealed class CacheGuard
 {
-    private readonly UpstreamClient _upstream;
+    private readonly ResilientUpstream _upstream;
+    private readonly StorageHealth _storage;
     private readonly NarSpool _spool;
     private readonly Quarantine _quarantine;
     private readonly NarInfoCache _narInfos;
@@ -27,9 +30,10 @@ public sealed class CacheGuard
     // NAR jobs only: narinfo fetches never take this key space (see SingleFlight's remarks).
     private readonly SingleFlight<string, NarAnswer> _narFlights = new();
 
-    public CacheGuard(UpstreamClient upstream, NarSpool spool, Quarantine quarantine, NarInfoCache narInfos, NarGuardTelemetry telemetry, NarGuardOptions options, TimeProvider time, ILogger<CacheGuard> logger)
+    public CacheGuard(ResilientUpstream upstream, StorageHealth storage, NarSpool spool, Quarantine quarantine, NarInfoCache narInfos, NarGuardTelemetry telemetry, NarGuardOptions options, TimeProvider time, ILogger<CacheGuard> logger)
     {
         _upstream = upstream;
+        _storage = storage;
         _spool = spool;
         _quarantine = quarantine;
         _narInfos = narInfos;
@@ -46,6 +50,13 @@ public sealed class CacheGuard
         if (_quarantine.TryGet(storeHash, out var quarantined))
         {
             return NarInfoAnswer.NotFound(RejectReason.Quarantined, $"NAR quarantined after {quarantined.Label()}");
+        }
+        if (_storage.RefusesNarInfos && _spool.TryGetAny(storeHash) is null)
+        {
+            // The storage behind Attic is failing: the NAR would come back empty, so let Nix build now (degraded mode).
+            var detail = $"storage probe failing ({_storage.Last?.FailedCheck}); NAR not in the spool";
+            Log.NarInfoNotServed(_logger, storeHash, RejectReason.StorageUnhealthy.Label(), null, detail);
+            return NarInfoAnswer.NotFound(RejectReason.StorageUnhealthy, detail);
         }
         var fetch = await GetUpstreamNarInfoAsync(storeHash, authorization, cancellationToken).ConfigureAwait(false);
         if (fetch.Info is { } info)
@@ -155,7 +166,8 @@ public sealed class CacheGuard
             using var _ = download;
             if (download.Response is not { } response)
             {
-                return Reject(download.Reason!.Value, info.StoreHash, info, download.Status, download.Detail, quarantine: true, elapsed: _time.GetElapsedTime(started));
+                // An open circuit says nothing about this NAR: no quarantine, so it is fetched once the upstream is back.
+                return Reject(download.Reason!.Value, info.StoreHash, info, download.Status, download.Detail, quarantine: download.Reason != RejectReason.CircuitOpen, elapsed: _time.GetElapsedTime(started));
             }
 
             using var writer = _spool.BeginWrite(info.StoreHash);

@@ -14,7 +14,8 @@ namespace NarGuard.Hosting;
 /// <summary>Builds the NarGuard web application from validated options. Used by the CLI and, in-process, by the tests.</summary>
 public static class NarGuardApp
 {
-    public static WebApplication Build(NarGuardOptions options, IConfiguration? configuration = null, Action<ILoggingBuilder>? configureLogging = null)
+    /// <param name="configureServices">Runs after NarGuard's registrations; tests use it to swap in a fake TimeProvider.</param>
+    public static WebApplication Build(NarGuardOptions options, IConfiguration? configuration = null, Action<ILoggingBuilder>? configureLogging = null, Action<IServiceCollection>? configureServices = null)
     {
         // An empty builder: no appsettings.json, no ASPNETCORE_* surprises; NarGuard's own sources only.
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
@@ -43,8 +44,10 @@ public static class NarGuardApp
         builder.Logging.AddFilter("Yarp", LogLevel.Warning);
         configureLogging?.Invoke(builder.Logging);
         builder.Services.AddNarGuard(options);
+        configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
+        HealthMetrics.Register(app.Services.GetRequiredService<NarGuardTelemetry>(), app.Services.GetRequiredService<Resilience.UpstreamCircuit>(), app.Services.GetRequiredService<Storage.StorageHealth>());
         var spool = app.Services.GetRequiredService<NarSpool>();
         var removed = spool.Initialize();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("NarGuard");

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using NarGuard.Core.Spool;
 using NarGuard.Guards;
+using NarGuard.Health;
 using NarGuard.Telemetry;
 using NarGuard.Upstream;
 using Yarp.ReverseProxy.Forwarder;
@@ -30,6 +31,7 @@ public static class NarGuardApplicationBuilderExtensions
         var forwardConfig = new ForwarderRequestConfig { ActivityTimeout = TimeSpan.FromMinutes(5) };
 
         app.MapGet("/healthz", () => Results.Text("ok\n"));
+        app.MapNarGuardHealth();
 
         // A catch-all endpoint: /healthz (and later /readyz, /metrics) are more specific and win.
         app.Map("{**path}", async context =>

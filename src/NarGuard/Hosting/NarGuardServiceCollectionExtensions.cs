@@ -3,6 +3,9 @@ using NarGuard.Configuration;
 using NarGuard.Core.Concurrency;
 using NarGuard.Core.Spool;
 using NarGuard.Guards;
+using NarGuard.Health;
+using NarGuard.Resilience;
+using NarGuard.Storage;
 using NarGuard.Telemetry;
 using NarGuard.Upstream;
 
@@ -22,6 +25,9 @@ public static class NarGuardServiceCollectionExtensions
         services.AddSingleton(sp => new NarInfoCache(options.NarInfoCache, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<NarGuardTelemetry>();
         services.AddNarGuardTelemetry(options.Telemetry);
+        services.AddNarGuardResilience(options);
+        services.AddNarGuardStorage(options);
+        services.AddNarGuardHealth(options);
         services.AddSingleton<CacheGuard>();
         services.AddHttpForwarder();
         services.AddSingleton(sp => new PassThroughTransformer(sp.GetRequiredService<UpstreamEndpoint>()));

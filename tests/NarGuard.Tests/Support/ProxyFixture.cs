@@ -36,7 +36,8 @@ public sealed class ProxyFixture : IAsyncDisposable
     /// <summary>A client whose base address is the proxied cache (http://127.0.0.1:PORT/main/).</summary>
     public HttpClient Client { get; }
 
-    public static async Task<ProxyFixture> StartAsync(Action<NarGuardOptions>? configure = null, EmulatorOptions? emulator = null, AtticEmulatorServer? upstream = null, string? spoolDir = null)
+    /// <param name="services">Runs after NarGuard's registrations (e.g. a FakeTimeProvider for the circuit tests).</param>
+    public static async Task<ProxyFixture> StartAsync(Action<NarGuardOptions>? configure = null, EmulatorOptions? emulator = null, AtticEmulatorServer? upstream = null, string? spoolDir = null, Action<IServiceCollection>? services = null)
     {
         var ownsUpstream = upstream is null;
         var ownsSpool = spoolDir is null;
@@ -57,7 +58,7 @@ public sealed class ProxyFixture : IAsyncDisposable
         }
 
         var logs = new CapturedLogs();
-        var app = NarGuardApp.Build(options, configureLogging: logging => logging.AddProvider(logs));
+        var app = NarGuardApp.Build(options, configureLogging: logging => logging.AddProvider(logs), configureServices: services);
         var metrics = new CollectedMetrics(app.Services.GetRequiredService<NarGuardTelemetry>().Meter);
         await app.StartAsync();
         var address = NarGuardApp.ListeningAddresses(app).Single();

@@ -1,0 +1,58 @@
+using NarGuard.Resilience;
+using NarGuard.Storage;
+
+namespace NarGuard.Health;
+
+/// <summary>The readiness verdict: every check by name, and which failed.</summary>
+public sealed record ReadinessReport(bool Ready, IReadOnlyDictionary<string, CheckResult> Checks, UpstreamCircuitState Circuit, StorageProbeResult? Storage)
+{
+    public IEnumerable<string> Failed => Checks.Where(c => !c.Value.Ok).Select(c => c.Key);
+}
+
+/// <summary>
+/// Evaluates /readyz: the upstream answers nix-cache-info (cached briefly), the spool is writable (cached briefly),
+/// and, when Storage:Endpoint is set, the last storage probe passed. The storage check reads the background probe's
+/// last result and never calls the storage itself.
+/// </summary>
+public sealed class Readiness
+{
+    public const string Upstream = "upstream";
+    public const string Spool = "spool";
+    public const string Storage = "storage";
+
+    private readonly UpstreamReadiness _upstream;
+    private readonly SpoolReadiness _spool;
+    private readonly StorageHealth _storage;
+    private readonly UpstreamCircuit _circuit;
+    private readonly TimeProvider _time;
+
+    public Readiness(UpstreamReadiness upstream, SpoolReadiness spool, StorageHealth storage, UpstreamCircuit circuit, TimeProvider time)
+    {
+        _upstream = upstream;
+        _spool = spool;
+        _storage = storage;
+        _circuit = circuit;
+        _time = time;
+    }
+
+    public async Task<ReadinessReport> EvaluateAsync()
+    {
+        var upstream = _upstream.CheckAsync();
+        var spool = _spool.CheckAsync();
+        var checks = new Dictionary<string, CheckResult>(StringComparer.Ordinal)
+        {
+            [Upstream] = await upstream.ConfigureAwait(false),
+            [Spool] = await spool.ConfigureAwait(false),
+        };
+        if (_storage.IsConfigured)
+        {
+            checks[Storage] = _storage.Last switch
+            {
+                null => new CheckResult(false, "no storage probe has finished yet", _time.GetUtcNow(), "pending"),
+                { Ok: true } ok => new CheckResult(true, ok.Detail, ok.CheckedAt),
+                { } failed => new CheckResult(false, (failed.Bucket is { } b ? $"bucket '{b}': " : "") + failed.Detail, failed.CheckedAt, failed.FailedCheck),
+            };
+        }
+        return new ReadinessReport(checks.Values.All(c => c.Ok), checks, _circuit.State, _storage.Last);
+    }
+}

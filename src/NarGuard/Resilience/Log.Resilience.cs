@@ -1,0 +1,19 @@
+using Microsoft.Extensions.Logging;
+
+namespace NarGuard.Telemetry;
+
+// Event ids 100-119: retries and the upstream circuit.
+internal static partial class Log
+{
+    [LoggerMessage(100, LogLevel.Warning, "upstream circuit opened for {BreakSeconds:0.#} s: narinfo and NAR requests the spool cannot serve answer 404 circuit_open; last failure: {LastFailure}")]
+    public static partial void CircuitOpened(ILogger logger, double breakSeconds, string lastFailure);
+
+    [LoggerMessage(101, LogLevel.Information, "upstream circuit half-open: one request probes the upstream")]
+    public static partial void CircuitHalfOpened(ILogger logger);
+
+    [LoggerMessage(102, LogLevel.Information, "upstream circuit closed: the upstream answers again")]
+    public static partial void CircuitClosed(ILogger logger);
+
+    [LoggerMessage(103, LogLevel.Debug, "narinfo retry {Attempt} for store_hash={StoreHash} in {DelayMs:F0} ms after {Reason} upstream_status={UpstreamStatus}")]
+    public static partial void NarInfoRetry(ILogger logger, int attempt, string storeHash, double delayMs, string reason, int? upstreamStatus);
+}
