@@ -47,13 +47,14 @@ MODE_TABLE=(
   "size_bomb          size_bomb            SizeBomb           size_bomb"
   "large              large                Healthy            large"
   "large_corrupt      large_corrupt        Corrupt            large_corrupt"
+  "large_truncated    large_truncated      Truncated          large_truncated"
   "closure            closure              Healthy            closure,closure_b,closure_a"
   "closure_broken_dep closure_broken_dep_b Empty              closure_broken_dep,closure_broken_dep_b,closure_broken_dep_a"
 )
 # Must come from the cache, not from a local build, in either mode.
 MUST_SUBSTITUTE=" healthy large redirect closure "
 # Against a raw Attic, Nix 2.8 without --fallback cannot get past these (CONTEXT.md §2).
-DIRECT_EXPECTED_FAIL=" empty truncated corrupt garbage nar_500 incomplete_nar narinfo_500 narinfo_garbage reset stall redirect_broken size_bomb large_corrupt closure_broken_dep "
+DIRECT_EXPECTED_FAIL=" empty truncated corrupt garbage nar_500 incomplete_nar narinfo_500 narinfo_garbage reset stall redirect_broken size_bomb large_corrupt large_truncated closure_broken_dep "
 
 NIX_TIMEOUT=120
 STALL_SECONDS=30          # emulator: silence after the first chunk (longer than both client timeouts)
@@ -152,7 +153,7 @@ write_expr() {
     for m in $(all_modes); do
       case $m in
         # ~10 MB: 167 chunks of 64 KiB, so many zstd frames / xz streams in one body
-        large|large_corrupt) echo "    $m = mk \"$m\" \"/usr/bin/seq 1 1500000 > \$out\";" ;;
+        large|large_corrupt|large_truncated) echo "    $m = mk \"$m\" \"/usr/bin/seq 1 1500000 > \$out\";" ;;
         closure|closure_broken_dep)
           echo "    ${m}_a = text \"${m}_a\";"
           echo "    ${m}_b = mk \"${m}_b\" \"echo \${${m}_a} > \$out\";"
@@ -222,7 +223,9 @@ else
   PROXY_PORT=$(free_port) || die "no free port"
   PROXY_URL=http://127.0.0.1:$PROXY_PORT
   rm -rf "$WORK/spool"
-  NARGUARD_Timeouts__Stall=$PROXY_STALL dotnet "$PROXY_DLL" serve --upstream "$EMU_URL/main" \
+  # The large modes (about 10 MB of NAR) are streamed: bytes reach Nix while they verify, so a late failure
+  # aborts the stream and Nix's retry must meet a 404 (the streamed-mode guarantee, checked with the real client).
+  NARGUARD_Timeouts__Stall=$PROXY_STALL NARGUARD_Streaming__MinNarSize=1000000 dotnet "$PROXY_DLL" serve --upstream "$EMU_URL/main" \
     --listen "$PROXY_URL" --spool "$WORK/spool" >"$WORK/narguard.log" 2>&1 &
   PROXY_PID=$!
   for i in $(seq 1 600); do

@@ -37,6 +37,34 @@ public sealed class NarGuardOptions
     public Resilience.ResilienceOptions Resilience { get; set; } = new();
     public Health.HealthOptions Health { get; set; } = new();
     public Storage.StorageOptions Storage { get; set; } = new();
+    public StreamingOptions Streaming { get; set; } = new();
+}
+
+/// <summary>When NAR bytes flow to the client while they are verified, instead of after.</summary>
+public enum StreamingMode
+{
+    /// <summary>Always spool first: the client gets the first byte once the whole NAR verified.</summary>
+    Off,
+    /// <summary>Stream NARs of at least <see cref="StreamingOptions.MinNarSize"/> (default).</summary>
+    Large,
+    /// <summary>Stream every NAR fetched from the upstream.</summary>
+    Always,
+}
+
+public sealed class StreamingOptions
+{
+    /// <summary>
+    /// Off, Large or Always. A streamed NAR's last <see cref="HoldBackBytes"/> are held back until NarSize and NarHash
+    /// match; on a mismatch the connection is aborted (never ended cleanly), the NAR is quarantined, and the client's
+    /// retry (Range or full) gets 404.
+    /// </summary>
+    public StreamingMode Mode { get; set; } = StreamingMode.Large;
+
+    /// <summary>NarSize from which Large streams. Below it the client waits for verification (small NARs verify in milliseconds).</summary>
+    public long MinNarSize { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>Compressed bytes held back until verification passes: the client can never hold a complete body that did not verify.</summary>
+    public int HoldBackBytes { get; set; } = 64 * 1024;
 }
 
 public sealed class TelemetryOptions

@@ -80,6 +80,14 @@ public static class NarGuardOptionsValidator
         {
             errors.Add($"NarInfoCache:MaxEntries: must be positive, got {options.NarInfoCache.MaxEntries}.");
         }
+        if (options.Streaming.MinNarSize < 0)
+        {
+            errors.Add($"Streaming:MinNarSize: must not be negative, got {options.Streaming.MinNarSize}.");
+        }
+        if (options.Streaming.HoldBackBytes is < 1 or > 16 * 1024 * 1024)
+        {
+            errors.Add($"Streaming:HoldBackBytes: must be between 1 and 16777216, got {options.Streaming.HoldBackBytes}.");
+        }
         if (string.IsNullOrWhiteSpace(options.Telemetry.ServiceName))
         {
             errors.Add("Telemetry:ServiceName: must not be empty.");

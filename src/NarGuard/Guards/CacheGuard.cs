@@ -26,6 +26,7 @@ public sealed class CacheGuard
     private readonly NarGuardTelemetry _telemetry;
     private readonly ILogger<CacheGuard> _logger;
     private readonly TimeoutOptions _timeouts;
+    private readonly StreamingOptions _streaming;
     private readonly TimeProvider _time;
     // NAR jobs only: narinfo fetches never take this key space (see SingleFlight's remarks).
     private readonly SingleFlight<string, NarAnswer> _narFlights = new();
@@ -39,6 +40,7 @@ public sealed class CacheGuard
         _narInfos = narInfos;
         _telemetry = telemetry;
         _timeouts = options.Timeouts;
+        _streaming = options.Streaming;
         _time = time;
         _logger = logger;
     }
@@ -73,7 +75,12 @@ public sealed class CacheGuard
         return NarInfoAnswer.NotFound(fetch.Reason.Value, fetch.Detail);
     }
 
-    public async Task<NarAnswer> GetNarAsync(string storeHash, string fileName, string? authorization, CancellationToken cancellationToken)
+    /// <summary>
+    /// Answers a NAR request. When the NAR must be fetched and <paramref name="openSink"/> is given and the NAR is
+    /// large enough (Streaming), this request streams it while it verifies: the sink it got from
+    /// <paramref name="openSink"/> receives the bytes, and the caller finishes or aborts the response.
+    /// </summary>
+    public async Task<NarAnswer> GetNarAsync(string storeHash, string fileName, string? authorization, Func<NarInfo, StreamingSink>? openSink, CancellationToken cancellationToken)
     {
         if (_quarantine.TryGet(storeHash, out var quarantined))
         {
@@ -106,8 +113,19 @@ public sealed class CacheGuard
             return new NarAnswer(hit, null, null, true);
         }
         _telemetry.SpoolMiss();
-        return await _narFlights.RunAsync(storeHash + "-" + narHash, _ => FetchAndVerifyAsync(info, authorization), out _, cancellationToken).ConfigureAwait(false);
+        var sink = openSink is not null && ShouldStream(info) ? openSink(info) : null;
+        // A streaming request waits for the fetch even when its client hangs up: the fetch writes into this
+        // request's response, which must not be recycled underneath it (the fetch's own deadline bounds the wait).
+        return await _narFlights.RunAsync(storeHash + "-" + narHash, _ => FetchAndVerifyAsync(info, authorization, sink), out _, sink is null ? cancellationToken : CancellationToken.None).ConfigureAwait(false);
     }
+
+    private bool ShouldStream(NarInfo info) => _streaming.Mode switch
+    {
+        StreamingMode.Off => false,
+        StreamingMode.Large => info.NarSize >= _streaming.MinNarSize,
+        StreamingMode.Always => true,
+        _ => throw new ArgumentOutOfRangeException(nameof(info), _streaming.Mode, "unknown streaming mode"),
+    };
 
     private SpoolEntry? SpoolEntryWithoutUpstream(string storeHash, string fileName)
     {
@@ -142,7 +160,7 @@ public sealed class CacheGuard
     }
 
     // Runs detached from any one client (see SingleFlight): its own deadline, never the request's token.
-    private async Task<NarAnswer> FetchAndVerifyAsync(NarInfo info, string? authorization)
+    private async Task<NarAnswer> FetchAndVerifyAsync(NarInfo info, string? authorization, StreamingSink? sink)
     {
         using var activity = NarGuardTelemetry.ActivitySource.StartActivity("narguard.nar.fetch_verify");
         activity?.SetTag("nix.store_path", info.StorePath);
@@ -176,7 +194,9 @@ public sealed class CacheGuard
             await using (var body = await response.Content.ReadAsStreamAsync(deadline.Token).ConfigureAwait(false))
             await using (var guarded = new StallGuardStream(body, _timeouts.Stall, _time))
             {
-                result = await NarVerifier.VerifyAsync(guarded, NarExpectation.From(info), writer.Stream, deadline.Token).ConfigureAwait(false);
+                Stream copyTo = sink is null ? writer.Stream : new TeeWriteStream(writer.Stream, sink);
+                verify?.SetTag("narguard.streamed", sink is not null);
+                result = await NarVerifier.VerifyAsync(guarded, NarExpectation.From(info), copyTo, deadline.Token).ConfigureAwait(false);
                 verify?.SetTag("narguard.bytes_received", result.CompressedBytes);
                 verify?.SetTag("narguard.nar_bytes", result.NarBytes);
                 verify?.SetTag("narguard.result", result.Reason?.Label() ?? "verified");

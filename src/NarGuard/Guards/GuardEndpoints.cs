@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
+using NarGuard.Configuration;
+using NarGuard.Core.NarInfos;
 using NarGuard.Core.Spool;
 using NarGuard.Core.Verification;
 using NarGuard.Telemetry;
@@ -35,33 +37,65 @@ public static class GuardEndpoints
         }
     }
 
-    public static async Task NarAsync(HttpContext context, CacheGuard guard, NarSpool spool, NarGuardTelemetry telemetry, string storeHash, string fileName)
+    public static async Task NarAsync(HttpContext context, CacheGuard guard, NarSpool spool, NarGuardTelemetry telemetry, StreamingOptions streaming, string storeHash, string fileName)
     {
         Activity.Current?.SetTag("nix.store_hash", storeHash);
-        // An entry can be evicted between the answer and the open; one more round fetches it again.
-        for (var attempt = 0; attempt < 2; attempt++)
+        // Only a plain GET can stream: a HEAD wants no body, and a Range request is served from the spool.
+        StreamingSink? sink = null;
+        Func<NarInfo, StreamingSink>? openSink = HttpMethods.IsGet(context.Request.Method) && !context.Request.Headers.ContainsKey(HeaderNames.Range)
+            ? info => sink = new StreamingSink(context, info.FileSize, streaming.HoldBackBytes)
+            : null;
+        try
         {
-            var answer = await guard.GetNarAsync(storeHash, fileName, Authorization(context), context.RequestAborted);
-            if (answer.Entry is not { } entry)
+            // An entry can be evicted between the answer and the open; one more round fetches it again.
+            for (var attempt = 0; attempt < 2; attempt++)
             {
-                telemetry.Request("nar", "not_found");
-                await NotFoundAsync(context, answer.Reason!.Value, answer.Detail);
+                var answer = await guard.GetNarAsync(storeHash, fileName, Authorization(context), openSink, context.RequestAborted);
+                if (sink is { Started: true })
+                {
+                    await FinishStreamAsync(context, sink, answer, telemetry);
+                    return;
+                }
+                if (answer.Entry is not { } entry)
+                {
+                    telemetry.Request("nar", "not_found");
+                    await NotFoundAsync(context, answer.Reason!.Value, answer.Detail);
+                    return;
+                }
+                var body = spool.OpenRead(entry);
+                if (body is null)
+                {
+                    continue;
+                }
+                telemetry.Request("nar", answer.SpoolHit ? "ok_spool" : "ok");
+                await using (body)
+                {
+                    await ServeAsync(context, body, answer.SpoolHit, telemetry);
+                }
                 return;
             }
-            var body = spool.OpenRead(entry);
-            if (body is null)
-            {
-                continue;
-            }
-            telemetry.Request("nar", answer.SpoolHit ? "ok_spool" : "ok");
-            await using (body)
-            {
-                await ServeAsync(context, body, answer.SpoolHit, telemetry);
-            }
-            return;
+        }
+        finally
+        {
+            sink?.Dispose();
         }
         telemetry.Request("nar", "not_found");
         await NotFoundAsync(context, RejectReason.SpoolError, "verified NAR vanished from the spool");
+    }
+
+    private static async Task FinishStreamAsync(HttpContext context, StreamingSink sink, NarAnswer answer, NarGuardTelemetry telemetry)
+    {
+        if (answer.Entry is not null)
+        {
+            await sink.CompleteAsync();
+            telemetry.Request("nar", "ok_streamed");
+            telemetry.Served(sink.Sent, fromSpool: false);
+            return;
+        }
+        // Bytes are out and the NAR failed: end the connection without a clean end, so the client cannot take the
+        // truncated body for a complete one (YARP's HttpForwarder does the same after a late failure).
+        telemetry.Request("nar", "aborted");
+        context.Abort();
     }
 
     private static async Task ServeAsync(HttpContext context, FileStream body, bool spoolHit, NarGuardTelemetry telemetry)

@@ -24,6 +24,7 @@ public static class NarGuardApplicationBuilderExtensions
         var guard = app.Services.GetRequiredService<CacheGuard>();
         var spool = app.Services.GetRequiredService<NarSpool>();
         var telemetry = app.Services.GetRequiredService<NarGuardTelemetry>();
+        var streaming = app.Services.GetRequiredService<NarGuard.Configuration.NarGuardOptions>().Streaming;
         var forwarder = app.Services.GetRequiredService<IHttpForwarder>();
         var transformer = app.Services.GetRequiredService<PassThroughTransformer>();
         var invoker = app.Services.GetRequiredService<HttpMessageInvoker>();
@@ -54,7 +55,7 @@ public static class NarGuardApplicationBuilderExtensions
                     await GuardEndpoints.NarInfoAsync(context, guard, telemetry, request.StoreHash!);
                     return;
                 case CacheRouteKind.Nar:
-                    await GuardEndpoints.NarAsync(context, guard, spool, telemetry, request.StoreHash!, request.FileName!);
+                    await GuardEndpoints.NarAsync(context, guard, spool, telemetry, streaming, request.StoreHash!, request.FileName!);
                     return;
                 case CacheRouteKind.PassThrough:
                     var error = await forwarder.SendAsync(context, endpoint.Origin, invoker, forwardConfig, transformer);
