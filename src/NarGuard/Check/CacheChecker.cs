@@ -122,7 +122,7 @@ public sealed class CacheChecker
         {
             return Result(target, info, RejectReason.UnsupportedCompression, TimeSpan.Zero, null, detail: $"compression '{info.CompressionName}' cannot be verified");
         }
-        if (!TryResolveNarUrl(info.Url, out var uri))
+        if (!_upstream.Endpoint.TryResolveNarUrl(info.Url, out var uri))
         {
             return Result(target, info, RejectReason.RedirectDenied, TimeSpan.Zero, null, detail: "narinfo URL points outside the upstream");
         }
@@ -166,23 +166,6 @@ public sealed class CacheChecker
     }
 
     // The proxy's rule (CacheGuard): a relative URL resolves against the cache; an absolute one only to an allowed host.
-    private bool TryResolveNarUrl(string url, out Uri uri)
-    {
-        var endpoint = _upstream.Endpoint;
-        if (Uri.TryCreate(url, UriKind.Absolute, out var absolute) && absolute.Scheme is "http" or "https")
-        {
-            uri = absolute;
-            return endpoint.AllowedRedirectHosts.Contains(absolute.Host);
-        }
-        if (Uri.TryCreate(url, UriKind.Relative, out var relative) && !url.StartsWith('/') && !url.Contains("..", StringComparison.Ordinal))
-        {
-            uri = new Uri(endpoint.CacheUri, relative);
-            return true;
-        }
-        uri = endpoint.CacheUri;
-        return false;
-    }
-
     private PathCheckResult Result(CheckTarget target, NarInfo? info, RejectReason? reason, TimeSpan elapsed, int? status,
         long bytes = 0, long narBytes = 0, int redirects = 0, string? detail = null) =>
         new(target.StoreHash, info?.StorePath ?? target.StorePath, reason, info?.NarSize, bytes, narBytes, elapsed, status, redirects,

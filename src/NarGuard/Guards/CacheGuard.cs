@@ -167,7 +167,7 @@ public sealed class CacheGuard
         var started = _time.GetTimestamp();
         using var deadline = new CancellationTokenSource(_timeouts.Nar, _time);
 
-        if (!TryResolveNarUrl(info.Url, out var uri))
+        if (!_upstream.Endpoint.TryResolveNarUrl(info.Url, out var uri))
         {
             return Reject(RejectReason.RedirectDenied, info.StoreHash, info, null, "narinfo URL points outside the upstream", quarantine: true);
         }
@@ -234,22 +234,6 @@ public sealed class CacheGuard
             Log.SpoolWriteFailed(_logger, info.StoreHash, ex.GetType().Name + ": " + ex.Message);
             return Reject(RejectReason.SpoolError, info.StoreHash, info, null, "spool temp file could not be created");
         }
-    }
-
-    private bool TryResolveNarUrl(string url, out Uri uri)
-    {
-        if (Uri.TryCreate(url, UriKind.Absolute, out var absolute) && absolute.Scheme is "http" or "https")
-        {
-            uri = absolute;
-            return _upstream.Endpoint.AllowedRedirectHosts.Contains(absolute.Host);
-        }
-        if (Uri.TryCreate(url, UriKind.Relative, out var relative) && !url.StartsWith('/') && !url.Contains("..", StringComparison.Ordinal))
-        {
-            uri = new Uri(_upstream.Endpoint.CacheUri, relative);
-            return true;
-        }
-        uri = _upstream.Endpoint.CacheUri;
-        return false;
     }
 
     private NarAnswer Reject(RejectReason reason, string storeHash, NarInfo? info, int? upstreamStatus, string? detail, bool quarantine = false,

@@ -41,6 +41,26 @@ public sealed class UpstreamEndpoint
         && string.Equals(uri.Host, CacheUri.Host, StringComparison.OrdinalIgnoreCase)
         && uri.Port == CacheUri.Port;
 
+    /// <summary>
+    /// Resolves a narinfo's URL: relative URLs against the cache (never climbing out of it), absolute http(s) URLs
+    /// only when their host is one a redirect may reach. False when the URL points anywhere else.
+    /// </summary>
+    public bool TryResolveNarUrl(string url, out Uri uri)
+    {
+        if (Uri.TryCreate(url, UriKind.Absolute, out var absolute) && absolute.Scheme is "http" or "https")
+        {
+            uri = absolute;
+            return AllowedRedirectHosts.Contains(absolute.Host);
+        }
+        if (Uri.TryCreate(url, UriKind.Relative, out var relative) && !url.StartsWith('/') && !url.Contains("..", StringComparison.Ordinal))
+        {
+            uri = new Uri(CacheUri, relative);
+            return true;
+        }
+        uri = CacheUri;
+        return false;
+    }
+
     /// <summary>The Authorization to send upstream: the client's own, else the configured token.</summary>
     public string? AuthorizationFor(string? clientAuthorization) =>
         string.IsNullOrEmpty(clientAuthorization) ? DefaultAuthorization : clientAuthorization;
