@@ -8,7 +8,7 @@ namespace NarGuard.Core.Verification;
 /// neither truncation nor trailing bytes could be seen. One brotli stream only: Nix's own brotli sink stops at the
 /// end of the first stream, so a second one would never reach the client's NAR parser.
 /// </summary>
-internal sealed class BrotliDecoderStream(SourceTap tap) : Stream
+internal sealed class BrotliDecoderStream(SourceTap tap) : ReadOnlyStream
 {
     private BrotliDecoder _decoder;
     private bool _done;
@@ -83,14 +83,4 @@ internal sealed class BrotliDecoderStream(SourceTap tap) : Stream
         _decoder.Dispose();
         base.Dispose(disposing);
     }
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -9,7 +9,7 @@ namespace NarGuard.Core.Verification;
 /// response streams do). One timer source is reused across reads (<see cref="CancellationTokenSource.TryReset"/>):
 /// a body of a few GB is tens of thousands of reads, and none of them allocates a timer.
 /// </remarks>
-public sealed class StallGuardStream : Stream
+public sealed class StallGuardStream : ReadOnlyStream
 {
     private readonly Stream _inner;
     private readonly TimeSpan _stallTimeout;
@@ -28,12 +28,6 @@ public sealed class StallGuardStream : Stream
         _timeProvider = timeProvider ?? TimeProvider.System;
     }
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
 
     // Sync reads take the async path so that the same timer applies; nothing in NarGuard reads a body synchronously
     // except SharpCompress's bzip2 decoder when the verifier's prefetch ran dry.
@@ -74,9 +68,6 @@ public sealed class StallGuardStream : Stream
         }
     }
 
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -7,7 +7,7 @@ namespace NarGuard.Core.Verification;
 /// network: each read first tops the tap up asynchronously, then decodes a bounded amount from buffered bytes.
 /// The decoder is created on the first read, because creating it already reads the stream header.
 /// </summary>
-internal sealed class SyncDecoderStream(SourceTap tap, Func<Stream, Stream> create) : Stream
+internal sealed class SyncDecoderStream(SourceTap tap, Func<Stream, Stream> create) : ReadOnlyStream
 {
     private const int PrefetchBytes = 64 * 1024;
     private const int MaxOutputPerAsyncRead = 32 * 1024;
@@ -40,14 +40,4 @@ internal sealed class SyncDecoderStream(SourceTap tap, Func<Stream, Stream> crea
         }
         base.Dispose(disposing);
     }
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

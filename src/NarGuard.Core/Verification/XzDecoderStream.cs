@@ -15,7 +15,7 @@ namespace NarGuard.Core.Verification;
 /// at least as strict as liblzma: anything it accepts, the client can unpack. It reads the tap byte-exactly (the LZMA
 /// decoder does not read ahead), so stream padding, the next stream and trailing garbage are all seen.
 /// </summary>
-internal sealed partial class XzDecoderStream(SourceTap tap) : Stream
+internal sealed partial class XzDecoderStream(SourceTap tap) : ReadOnlyStream
 {
     // The LZMA decoder allocates its dictionary up front; xz -9 uses 64 MiB. Anything larger is not a NAR cache's doing.
     private const long MaxDictionarySize = 64L << 20;
@@ -331,14 +331,4 @@ internal sealed partial class XzDecoderStream(SourceTap tap) : Stream
         }
         base.Dispose(disposing);
     }
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
