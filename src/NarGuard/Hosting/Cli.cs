@@ -10,6 +10,9 @@ public static class Cli
 
     public const string Usage = """
         usage: narguard serve --upstream URL [--listen URL] [--spool DIR] [--config FILE]
+               narguard check --upstream URL HASH|PATH... (audit the cache's NARs; narguard check --help)
+               narguard demo [--once]   (a broken Attic-shaped cache, straight and through the guard; needs nothing else)
+               narguard healthcheck [--url URL] [--ready]   (exit 0 when the local instance answers; for container probes)
 
         A Nix binary-cache proxy that verifies every NAR against its narinfo before it answers 200,
         and answers 404 for anything it cannot serve intact, so Nix builds the path instead of failing.
@@ -38,6 +41,18 @@ public static class Cli
         {
             await stdout.WriteLineAsync("narguard " + typeof(Cli).Assembly.GetName().Version);
             return ExitOk;
+        }
+        if (args[0] == "check")
+        {
+            return await Check.CheckCommand.RunAsync(args[1..], stdout, stderr);
+        }
+        if (args[0] == "demo")
+        {
+            return await Demo.DemoCommand.RunAsync(args[1..], stdout, stderr);
+        }
+        if (args[0] == "healthcheck")
+        {
+            return await HealthCheckCommand.RunAsync(args[1..], stdout, stderr);
         }
         if (args[0] != "serve")
         {
