@@ -38,6 +38,7 @@ public sealed class NarGuardOptions
     public Health.HealthOptions Health { get; set; } = new();
     public Storage.StorageOptions Storage { get; set; } = new();
     public StreamingOptions Streaming { get; set; } = new();
+    public Canary.CanaryOptions Canary { get; set; } = new();
 }
 
 /// <summary>When NAR bytes flow to the client while they are verified, instead of after.</summary>

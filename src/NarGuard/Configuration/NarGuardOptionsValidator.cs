@@ -80,6 +80,7 @@ public static class NarGuardOptionsValidator
         {
             errors.Add($"NarInfoCache:MaxEntries: must be positive, got {options.NarInfoCache.MaxEntries}.");
         }
+        errors.AddRange(Canary.CanaryServiceCollectionExtensions.Validate(options.Canary));
         if (options.Streaming.MinNarSize < 0)
         {
             errors.Add($"Streaming:MinNarSize: must not be negative, got {options.Streaming.MinNarSize}.");

@@ -19,15 +19,18 @@ public sealed class Readiness
     public const string Upstream = "upstream";
     public const string Spool = "spool";
     public const string Storage = "storage";
+    public const string Canary = "canary";
 
     private readonly UpstreamReadiness _upstream;
     private readonly SpoolReadiness _spool;
     private readonly StorageHealth _storage;
     private readonly UpstreamCircuit _circuit;
     private readonly TimeProvider _time;
+    private readonly Canary.CanaryState _canary;
 
-    public Readiness(UpstreamReadiness upstream, SpoolReadiness spool, StorageHealth storage, UpstreamCircuit circuit, TimeProvider time)
+    public Readiness(UpstreamReadiness upstream, SpoolReadiness spool, StorageHealth storage, UpstreamCircuit circuit, TimeProvider time, Canary.CanaryState canary)
     {
+        _canary = canary;
         _upstream = upstream;
         _spool = spool;
         _storage = storage;
@@ -51,6 +54,15 @@ public sealed class Readiness
                 null => new CheckResult(false, "no storage probe has finished yet", _time.GetUtcNow(), "pending"),
                 { Ok: true } ok => new CheckResult(true, ok.Detail, ok.CheckedAt),
                 { } failed => new CheckResult(false, (failed.Bucket is { } b ? $"bucket '{b}': " : "") + failed.Detail, failed.CheckedAt, failed.FailedCheck),
+            };
+        }
+        if (_canary.IsConfigured)
+        {
+            checks[Canary] = _canary.Last switch
+            {
+                null => new CheckResult(false, "no canary run has finished yet", _time.GetUtcNow(), "pending"),
+                { Broken: 0 } ok => new CheckResult(true, $"{ok.Results.Count} paths intact", ok.FinishedAt),
+                { } broken => new CheckResult(false, string.Join("; ", broken.Results.Where(r => !r.IsOk).Select(r => $"{r.DisplayName}: {r.Status}")), broken.FinishedAt, "broken_paths"),
             };
         }
         return new ReadinessReport(checks.Values.All(c => c.Ok), checks, _circuit.State, _storage.Last);

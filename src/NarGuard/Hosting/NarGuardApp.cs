@@ -47,7 +47,7 @@ public static class NarGuardApp
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
-        HealthMetrics.Register(app.Services.GetRequiredService<NarGuardTelemetry>(), app.Services.GetRequiredService<Resilience.UpstreamCircuit>(), app.Services.GetRequiredService<Storage.StorageHealth>());
+        HealthMetrics.Register(app.Services.GetRequiredService<NarGuardTelemetry>(), app.Services.GetRequiredService<Resilience.UpstreamCircuit>(), app.Services.GetRequiredService<Storage.StorageHealth>(), app.Services.GetRequiredService<Canary.CanaryState>());
         var spool = app.Services.GetRequiredService<NarSpool>();
         var removed = spool.Initialize();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("NarGuard");

@@ -1,3 +1,4 @@
+using NarGuard.Canary;
 using Microsoft.Extensions.DependencyInjection;
 using NarGuard.Configuration;
 using NarGuard.Core.Concurrency;
@@ -28,6 +29,7 @@ public static class NarGuardServiceCollectionExtensions
         services.AddNarGuardResilience(options);
         services.AddNarGuardStorage(options);
         services.AddNarGuardHealth(options);
+        services.AddNarGuardCanary(options);
         services.AddSingleton<CacheGuard>();
         services.AddHttpForwarder();
         services.AddSingleton(sp => new PassThroughTransformer(sp.GetRequiredService<UpstreamEndpoint>()));

@@ -17,9 +17,16 @@ public static class HealthMetrics
         (UpstreamCircuitState.Open, "open"),
     ];
 
-    public static void Register(NarGuardTelemetry telemetry, UpstreamCircuit circuit, StorageHealth storage)
+    public static void Register(NarGuardTelemetry telemetry, UpstreamCircuit circuit, StorageHealth storage, Canary.CanaryState canary)
     {
         var meter = telemetry.Meter;
+        if (canary.IsConfigured)
+        {
+            meter.CreateObservableGauge("narguard.canary.paths", () => CanaryMeasurements(canary), "{path}",
+                "Canary paths by the last run's verdict (narguard.result = ok or the rejection reason).");
+            var runs = meter.CreateCounter<long>("narguard.canary.runs", "{run}", "Canary runs, by whether every path was intact.");
+            canary.Completed += run => runs.Add(1, new KeyValuePair<string, object?>("narguard.result", run.Broken == 0 ? "ok" : "broken"));
+        }
         // One series per state, 1 for the current one: "is it open?" is then a plain comparison in an alert.
         meter.CreateObservableGauge("narguard.upstream.circuit.state", () => CircuitMeasurements(circuit), "{state}",
             "1 for the upstream circuit's current state (closed, half_open, open), 0 for the others.");
@@ -43,6 +50,18 @@ public static class HealthMetrics
         foreach (var (state, label) in CircuitStates)
         {
             yield return new Measurement<int>(state == current ? 1 : 0, new KeyValuePair<string, object?>("state", label));
+        }
+    }
+
+    private static IEnumerable<Measurement<int>> CanaryMeasurements(Canary.CanaryState canary)
+    {
+        if (canary.Last is not { } last)
+        {
+            yield break;
+        }
+        foreach (var group in last.Results.GroupBy(r => r.Status))
+        {
+            yield return new Measurement<int>(group.Count(), new KeyValuePair<string, object?>("narguard.result", group.Key));
         }
     }
 
