@@ -9,6 +9,9 @@ namespace NarGuard.Core.Spool;
 /// Crash safety: a body is written to tmp/, fsynced and renamed into nar/; the narinfo is written the same way
 /// after it. At start, tmp/ is emptied, and a body without its narinfo (a crash between the two renames) or a
 /// narinfo without its body is deleted. So a file in nar/ with a narinfo beside it was always verified whole.
+/// Integrity: every lookup and every open compares the body's size and mtime with what was recorded at commit, so a
+/// file changed on disk afterwards is dropped, never served ("no entry" for the caller); <see cref="SpoolScrubber"/>
+/// re-verifies content, which catches damage that leaves size and mtime alone (bit rot) or happened while stopped.
 /// </remarks>
 public sealed class NarSpool
 {
@@ -22,6 +25,8 @@ public sealed class NarSpool
     private readonly LinkedList<SpoolEntry> _lru = new();
     private long _sizeBytes;
     private long _evictions;
+    private long _damagedOnLookup;
+    private long _damagedOnScrub;
 
     public NarSpool(string root, long maxBytes)
     {
@@ -45,6 +50,15 @@ public sealed class NarSpool
     }
 
     public long Evictions => Interlocked.Read(ref _evictions);
+
+    /// <summary>Entries dropped because their file's size or mtime no longer matched (found on lookup or open).</summary>
+    public long DamagedOnLookup => Interlocked.Read(ref _damagedOnLookup);
+
+    /// <summary>Entries dropped because their content no longer verified against their narinfo (found by a scrub).</summary>
+    public long DamagedOnScrub => Interlocked.Read(ref _damagedOnScrub);
+
+    /// <summary>Raised (outside the lock) for each entry dropped as damaged, with what was wrong.</summary>
+    public event Action<SpoolEntry, string>? Damaged;
 
     /// <summary>Raised (outside the lock) for each entry evicted to stay under <see cref="MaxBytes"/>.</summary>
     public event Action<SpoolEntry>? Evicted;
@@ -83,7 +97,7 @@ public sealed class NarSpool
             }
             narInfosWithBody.Add(storeHash);
             var info = new FileInfo(narPath);
-            found.Add((new SpoolEntry(storeHash, narHash, narPath, narInfoPath, info.Length), info.LastWriteTimeUtc));
+            found.Add((new SpoolEntry(storeHash, narHash, narPath, narInfoPath, info.Length, info.LastWriteTimeUtc), info.LastWriteTimeUtc));
         }
         foreach (var narInfoPath in Directory.EnumerateFiles(Path.Combine(Root, NarInfoDir)))
         {
@@ -120,6 +134,7 @@ public sealed class NarSpool
     /// <summary>The entry for this store path whatever its NarHash (used when the upstream cannot be asked), marked as just used.</summary>
     public SpoolEntry? TryGetAny(string storeHash)
     {
+        SpoolEntry entry;
         lock (_lock)
         {
             if (!_byStoreHash.TryGetValue(storeHash, out var node))
@@ -128,8 +143,47 @@ public sealed class NarSpool
             }
             _lru.Remove(node);
             _lru.AddFirst(node);
-            return node.Value;
+            entry = node.Value;
         }
+        // One stat per lookup, outside the lock: cheap next to serving the body, and it keeps a file that was
+        // rewritten, truncated or replaced since its verification from ever being answered.
+        if (SpoolIntegrity.Check(entry) is { } damage)
+        {
+            DropDamaged(entry, damage, scrub: false);
+            return null;
+        }
+        return entry;
+    }
+
+    /// <summary>Every entry now, most recently used first (for the scrub).</summary>
+    public IReadOnlyList<SpoolEntry> Snapshot()
+    {
+        lock (_lock)
+        {
+            return [.. _lru];
+        }
+    }
+
+    /// <summary>
+    /// Drops an entry found damaged: out of the index (only if it is still the current entry of its store path, so a
+    /// fresh commit of the same path is never deleted by a late scrub), files deleted, counted, <see cref="Damaged"/> raised.
+    /// </summary>
+    public void DropDamaged(SpoolEntry entry, string damage, bool scrub)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        lock (_lock)
+        {
+            if (!_byStoreHash.TryGetValue(entry.StoreHash, out var node) || !ReferenceEquals(node.Value, entry))
+            {
+                return;
+            }
+            _byStoreHash.Remove(entry.StoreHash);
+            _lru.Remove(node);
+            _sizeBytes -= entry.Length;
+        }
+        DeleteFiles(entry);
+        Interlocked.Increment(ref scrub ? ref _damagedOnScrub : ref _damagedOnLookup);
+        Damaged?.Invoke(entry, damage);
     }
 
     /// <summary>Reads the narinfo text stored with an entry, or null when the entry was evicted meanwhile.</summary>
@@ -150,7 +204,16 @@ public sealed class NarSpool
     {
         try
         {
-            return new FileStream(entry.NarPath, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 0, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            var stream = new FileStream(entry.NarPath, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 0, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            // Checked again on the open handle: the file the caller reads is the one that matched, even if the name
+            // was replaced between the lookup and the open.
+            if (SpoolIntegrity.Check(entry, stream) is { } damage)
+            {
+                stream.Dispose();
+                DropDamaged(entry, damage, scrub: false);
+                return null;
+            }
+            return stream;
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -182,18 +245,30 @@ public sealed class NarSpool
         }
         File.Move(writer.TempPath, narPath, overwrite: true);
         writer.Committed = true;
+        var written = File.GetLastWriteTimeUtc(narPath);
 
         var narInfoTemp = Path.Combine(Root, TempDir, $"{writer.StoreHash}-{Guid.NewGuid():N}.narinfo.tmp");
-        using (var stream = new FileStream(narInfoTemp, FileMode.CreateNew, FileAccess.Write))
-        using (var text = new StreamWriter(stream))
+        try
         {
-            text.Write(narInfoText);
-            text.Flush();
-            stream.Flush(flushToDisk: true);
+            using (var stream = new FileStream(narInfoTemp, FileMode.CreateNew, FileAccess.Write))
+            using (var text = new StreamWriter(stream))
+            {
+                text.Write(narInfoText);
+                text.Flush();
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(narInfoTemp, narInfoPath, overwrite: true);
         }
-        File.Move(narInfoTemp, narInfoPath, overwrite: true);
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Disk full between the two renames: without its narinfo the body is not an entry, so it goes now
+            // instead of holding space on a full disk until the next start.
+            TryDelete(narInfoTemp);
+            TryDelete(narPath);
+            throw;
+        }
 
-        var entry = new SpoolEntry(writer.StoreHash, narHashNix32, narPath, narInfoPath, length);
+        var entry = new SpoolEntry(writer.StoreHash, narHashNix32, narPath, narInfoPath, length, written);
         lock (_lock)
         {
             if (_byStoreHash.Remove(entry.StoreHash, out var old))

@@ -62,12 +62,12 @@ public sealed partial class CanaryService(CanaryState state, UpstreamClient upst
         }
     }
 
-    [LoggerMessage(140, LogLevel.Warning, "canary: path broken: store_path={StorePath} reason={Reason} upstream_status={UpstreamStatus} detail={Detail}")]
+    [LoggerMessage(150, LogLevel.Warning, "canary: path broken: store_path={StorePath} reason={Reason} upstream_status={UpstreamStatus} detail={Detail}")]
     private static partial void LogBroken(ILogger logger, string storePath, string reason, int? upstreamStatus, string? detail);
 
-    [LoggerMessage(141, LogLevel.Information, "canary: checked {Paths} paths, {Broken} broken")]
+    [LoggerMessage(151, LogLevel.Information, "canary: checked {Paths} paths, {Broken} broken")]
     private static partial void LogRun(ILogger logger, int paths, int broken);
 
-    [LoggerMessage(142, LogLevel.Warning, "canary: run failed: {Error}")]
+    [LoggerMessage(152, LogLevel.Warning, "canary: run failed: {Error}")]
     private static partial void LogFailed(ILogger logger, string error);
 }

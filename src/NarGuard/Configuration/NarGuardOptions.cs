@@ -28,6 +28,14 @@ public sealed class NarGuardOptions
     /// <summary>Where the proxy listens. The cache is served under the upstream URL's path.</summary>
     public string Listen { get; set; } = "http://127.0.0.1:5080";
 
+    /// <summary>
+    /// Host names (the Host header without its port) this proxy answers for; any other gets 400 host_not_allowed.
+    /// Empty (the default) answers any Host: NarGuard only ever contacts its configured upstream whatever the Host
+    /// says, so the list is defence in depth against DNS rebinding and misrouted traffic, not what stops an open
+    /// proxy. /healthz, /readyz and /metrics are exempt (probes call them by IP).
+    /// </summary>
+    public List<string> AllowedHosts { get; set; } = [];
+
     public SpoolOptions Spool { get; set; } = new();
     public TimeoutOptions Timeouts { get; set; } = new();
     public QuarantineOptions Quarantine { get; set; } = new();
@@ -84,6 +92,12 @@ public sealed class SpoolOptions
 
     /// <summary>Upper bound of the spool in bytes (least recently used NARs are evicted). Default 10 GiB.</summary>
     public long MaxBytes { get; set; } = 10L * 1024 * 1024 * 1024;
+
+    /// <summary>
+    /// How often every spooled body is re-verified against its narinfo (one pass also runs shortly after start).
+    /// Catches damage that leaves a file's size and mtime alone; those are checked on every read. Zero disables.
+    /// </summary>
+    public TimeSpan ScrubInterval { get; set; } = TimeSpan.FromHours(6);
 }
 
 public sealed class TimeoutOptions

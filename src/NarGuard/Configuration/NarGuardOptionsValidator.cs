@@ -25,6 +25,14 @@ public static class NarGuardOptionsValidator
             errors.Add($"Listen: '{options.Listen}' is not a URL like http://127.0.0.1:5080 (scheme, host and port only).");
         }
 
+        for (var i = 0; i < options.AllowedHosts.Count; i++)
+        {
+            if (Uri.CheckHostName(options.AllowedHosts[i].Trim('[', ']')) == UriHostNameType.Unknown)
+            {
+                errors.Add($"AllowedHosts:{i}: '{options.AllowedHosts[i]}' is not a host name (no port, no scheme; IPv6 in brackets).");
+            }
+        }
+
         if (!string.IsNullOrEmpty(options.UpstreamToken) && !string.IsNullOrEmpty(options.UpstreamTokenFile))
         {
             errors.Add("UpstreamToken / UpstreamTokenFile: set one, not both.");
@@ -41,6 +49,10 @@ public static class NarGuardOptionsValidator
         if (options.Spool.MaxBytes <= 0)
         {
             errors.Add($"Spool:MaxBytes: must be positive, got {options.Spool.MaxBytes}.");
+        }
+        if (options.Spool.ScrubInterval < TimeSpan.Zero)
+        {
+            errors.Add($"Spool:ScrubInterval: must not be negative (0 disables the scrub), got {options.Spool.ScrubInterval}.");
         }
         if (options.Spool.Path is { Length: 0 })
         {

@@ -26,10 +26,12 @@ public readonly record struct CacheRequest(CacheRouteKind Kind, string? StoreHas
             return new CacheRequest(CacheRouteKind.PassThrough);
         }
         var rest = path.AsSpan(cachePath.Length + 1);
-        if (rest.IndexOf('/') < 0 && rest.EndsWith(NarInfoSuffix, StringComparison.Ordinal))
+        if (rest.EndsWith(NarInfoSuffix, StringComparison.Ordinal))
         {
+            // "x/<hash>.narinfo" is no narinfo Nix asks for; passing it through would let a name that failed the
+            // hash check below reach the upstream anyway.
             var hash = rest[..^NarInfoSuffix.Length];
-            return StoreHashes.IsValid(hash)
+            return hash.IndexOf('/') < 0 && StoreHashes.IsValid(hash)
                 ? new CacheRequest(CacheRouteKind.NarInfo, hash.ToString())
                 : new CacheRequest(CacheRouteKind.BadRequest, Error: "a narinfo name is 32 nix32 characters (0-9, a-z without e, o, u, t) followed by .narinfo");
         }

@@ -44,14 +44,19 @@ public static class NarGuardApp
         builder.Logging.AddFilter("Yarp", LogLevel.Warning);
         configureLogging?.Invoke(builder.Logging);
         builder.Services.AddNarGuard(options);
+        NarGuard.Spool.SpoolIntegrityServiceCollectionExtensions.AddNarGuardSpoolIntegrity(builder.Services);
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
         HealthMetrics.Register(app.Services.GetRequiredService<NarGuardTelemetry>(), app.Services.GetRequiredService<Resilience.UpstreamCircuit>(), app.Services.GetRequiredService<Storage.StorageHealth>(), app.Services.GetRequiredService<Canary.CanaryState>());
         var spool = app.Services.GetRequiredService<NarSpool>();
+        NarGuard.Spool.SpoolMetrics.Register(app.Services.GetRequiredService<NarGuardTelemetry>().Meter, spool);
         var removed = spool.Initialize();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("NarGuard");
         Log.SpoolReady(logger, spool.Root, spool.Count, spool.SizeBytes, removed);
+        // Before routing: a forward-proxy request or a traversal never reaches an endpoint, let alone the upstream.
+        app.UseNarGuardRequestScreen();
+        KestrelRejections.Count(app);
         app.MapNarGuardTelemetry(options.Telemetry);
         app.MapNarGuard();
         app.Lifetime.ApplicationStarted.Register(() =>

@@ -46,10 +46,9 @@ public static class NarGuardApplicationBuilderExtensions
                     Log.BadRequest(logger, path, request.Error!);
                     await GuardEndpoints.BadRequestAsync(context, request.Error!);
                     return;
-                case CacheRouteKind.NarInfo or CacheRouteKind.Nar when !HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method):
-                    telemetry.Request(request.Kind == CacheRouteKind.Nar ? "nar" : "narinfo", "method_not_allowed");
-                    context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
-                    context.Response.Headers.Allow = "GET, HEAD";
+                case var _ when !HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method) && IsReadOnly(request, path, endpoint.CachePath):
+                    telemetry.Request("invalid", "method_not_allowed");
+                    await RequestScreen.RejectAsync(context, new RequestRejection(StatusCodes.Status405MethodNotAllowed, "method_not_allowed", "the cache is read-only: GET and HEAD"));
                     return;
                 case CacheRouteKind.NarInfo:
                     await GuardEndpoints.NarInfoAsync(context, guard, telemetry, request.StoreHash!);
@@ -71,4 +70,10 @@ public static class NarGuardApplicationBuilderExtensions
         });
         return app;
     }
+
+    // Nix only reads the cache's own path (nix-cache-info, narinfos, NARs, log/, realisations/); attic writes through
+    // /_api/v1, outside it. A cache served at the root cannot tell the two apart, so only narinfos and NARs are guarded then.
+    private static bool IsReadOnly(CacheRequest request, string path, string cachePath) =>
+        request.Kind is CacheRouteKind.NarInfo or CacheRouteKind.Nar
+        || (cachePath.Length > 0 && (path == cachePath || path.StartsWith(cachePath + "/", StringComparison.Ordinal)));
 }

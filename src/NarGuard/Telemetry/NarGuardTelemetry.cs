@@ -37,7 +37,7 @@ public sealed class NarGuardTelemetry : IDisposable
         _meter = meterFactory.Create(Name);
         _requests = _meter.CreateCounter<long>("narguard.requests", "{request}", "Requests answered, by route (narinfo, nar, passthrough, invalid) and outcome.");
         _meter.CreateObservableCounter("narguard.nar.verified", () => Interlocked.Read(ref _verified), "{nar}", "NAR bodies fetched from the upstream that passed verification.");
-        _rejections = _meter.CreateCounter<long>("narguard.nar.rejections", "{nar}", "NAR requests answered 404 because the body could not be served intact, by reason.");
+        _rejections = _meter.CreateCounter<long>("narguard.nar.rejections", "{nar}", "NARs not served (404), by reason: once per upstream fetch however many requests shared it, and once per request refused before any fetch (quarantined, circuit_open, ...).");
         _bytesReceived = _meter.CreateCounter<long>("narguard.nar.received", "By", "Compressed NAR bytes received from the upstream (verified or not).");
         _bytesServed = _meter.CreateCounter<long>("narguard.nar.served", "By", "Verified NAR bytes sent to clients, by source (upstream, spool).");
         _verifyDuration = _meter.CreateHistogram<double>("narguard.nar.verification.duration", "s", "Time to fetch, decompress, hash and spool one NAR, by result.",

@@ -5,17 +5,17 @@ namespace NarGuard.Upstream;
 
 /// <summary>
 /// YARP transform for everything the guards do not handle (nix-cache-info, /_api/v1 pushes, log/, realisations/):
-/// the request goes upstream untouched, plus the configured Host and, when the client sent none, the proxy's token.
+/// the request goes upstream untouched, except the Host (the upstream's own or the configured one) and, when the client sent none, the proxy's token.
 /// </summary>
 public sealed class PassThroughTransformer(UpstreamEndpoint endpoint) : HttpTransformer
 {
     public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
     {
         await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
-        if (endpoint.HostHeader is { } host)
-        {
-            proxyRequest.Headers.Host = host;
-        }
+        // The base transformer copies the client's Host. The upstream must see its own name (or UpstreamHost), never
+        // one the client chose: Attic builds absolute URLs from Host and checks it against allowed-hosts, and the
+        // HttpClient metrics would label series with whatever names clients send. Null means the URI's authority.
+        proxyRequest.Headers.Host = endpoint.HostHeader;
         if (!proxyRequest.Headers.Contains("Authorization") && endpoint.DefaultAuthorization is { } authorization)
         {
             proxyRequest.Headers.TryAddWithoutValidation("Authorization", authorization);

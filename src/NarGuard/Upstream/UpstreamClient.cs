@@ -95,6 +95,12 @@ public sealed class UpstreamClient
     public async Task<NarDownload> OpenNarAsync(Uri uri, string? clientAuthorization, CancellationToken cancellationToken)
     {
         var redirects = 0;
+        if (!_endpoint.IsAllowedTarget(uri))
+        {
+            // The narinfo's own URL, before any redirect: it is upstream data too, and gets the same allow-list.
+            return NarDownload.Failed(RejectReason.RedirectDenied, null, $"NAR URL on host '{uri.Host}' is not the upstream or on the allow-list", redirects);
+        }
+        // Bounded: every pass either returns or counts a redirect, and more than MaxRedirects returns.
         while (true)
         {
             HttpResponseMessage response;
@@ -139,7 +145,7 @@ public sealed class UpstreamClient
                 {
                     return NarDownload.Failed(RejectReason.RedirectDenied, status, $"redirect to scheme '{next.Scheme}' refused", redirects);
                 }
-                if (!_endpoint.AllowedRedirectHosts.Contains(next.Host))
+                if (!_endpoint.IsAllowedTarget(next))
                 {
                     // The host is safe to name; the path and query (a presigned signature) are not logged.
                     return NarDownload.Failed(RejectReason.RedirectDenied, status, $"redirect to host '{next.Host}' is not on the allow-list", redirects);

@@ -19,6 +19,7 @@ public sealed class UpstreamEndpoint
             token = File.ReadAllText(options.UpstreamTokenFile).Trim();
         }
         DefaultAuthorization = string.IsNullOrEmpty(token) ? null : "Bearer " + token;
+        ConfiguredRedirectHosts = new HashSet<string>(options.Redirects.AllowedHosts, StringComparer.OrdinalIgnoreCase);
         AllowedRedirectHosts = new HashSet<string>(options.Redirects.AllowedHosts, StringComparer.OrdinalIgnoreCase) { CacheUri.Host };
         MaxRedirects = options.Redirects.MaxHops;
     }
@@ -32,7 +33,10 @@ public sealed class UpstreamEndpoint
     public string? HostHeader { get; }
     /// <summary>"Bearer ..." from the configured token, used when the client sends none. Never logged.</summary>
     public string? DefaultAuthorization { get; }
+    /// <summary>The upstream's host plus Redirects:AllowedHosts. Host names only: prefer <see cref="IsAllowedTarget"/>, which also checks the port.</summary>
     public IReadOnlySet<string> AllowedRedirectHosts { get; }
+    /// <summary>Redirects:AllowedHosts as configured (any port of these hosts may be fetched).</summary>
+    public IReadOnlySet<string> ConfiguredRedirectHosts { get; }
     public int MaxRedirects { get; }
 
     /// <summary>True when <paramref name="uri"/> is the upstream itself (same scheme, host and port): only then are credentials and the Host override sent.</summary>
@@ -43,14 +47,14 @@ public sealed class UpstreamEndpoint
 
     /// <summary>
     /// Resolves a narinfo's URL: relative URLs against the cache (never climbing out of it), absolute http(s) URLs
-    /// only when their host is one a redirect may reach. False when the URL points anywhere else.
+    /// only when a redirect may reach them (<see cref="IsAllowedTarget"/>). False when the URL points anywhere else.
     /// </summary>
     public bool TryResolveNarUrl(string url, out Uri uri)
     {
         if (Uri.TryCreate(url, UriKind.Absolute, out var absolute) && absolute.Scheme is "http" or "https")
         {
             uri = absolute;
-            return AllowedRedirectHosts.Contains(absolute.Host);
+            return IsAllowedTarget(absolute);
         }
         if (Uri.TryCreate(url, UriKind.Relative, out var relative) && !url.StartsWith('/') && !url.Contains("..", StringComparison.Ordinal))
         {
@@ -60,6 +64,16 @@ public sealed class UpstreamEndpoint
         uri = CacheUri;
         return false;
     }
+
+    /// <summary>
+    /// Whether a NAR may be fetched from <paramref name="uri"/>: http(s) only, and either the upstream itself (same
+    /// scheme, host and port) or a host on Redirects:AllowedHosts. The upstream's own host on another port is not
+    /// enough: a redirect to upstream-host:2379 would reach whatever else listens on that machine (SSRF).
+    /// </summary>
+    public bool IsAllowedTarget(Uri uri) =>
+        uri.IsAbsoluteUri
+        && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+        && (IsUpstream(uri) || ConfiguredRedirectHosts.Contains(uri.Host));
 
     /// <summary>The Authorization to send upstream: the client's own, else the configured token.</summary>
     public string? AuthorizationFor(string? clientAuthorization) =>
