@@ -18,7 +18,14 @@ public static class NarGuardApp
     public static WebApplication Build(NarGuardOptions options, IConfiguration? configuration = null, Action<ILoggingBuilder>? configureLogging = null, Action<IServiceCollection>? configureServices = null)
     {
         // An empty builder: no appsettings.json, no ASPNETCORE_* surprises; NarGuard's own sources only.
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = [],
+            // The content root is watched for changes: left at the working directory, a unit started from "/"
+            // set up 43-45k inotify watches and took 6-27 s to answer /healthz in the benchmark runs (docs/BENCHMARKS.md). NarGuard
+            // reads nothing from it, so it is the program's own directory.
+            ContentRootPath = AppContext.BaseDirectory,
+        });
         builder.Configuration.Sources.Clear();
         builder.Configuration.AddInMemoryCollection(); // where the host builder's own settings (urls) go
         if (configuration is not null)
