@@ -87,6 +87,8 @@ mkdir -p "$DATA"
 cleanup() {
   local rc=$?
   stop_all
+  # The spools hold GiBs (8 x 608 MB for memory alone) and are rebuilt by every run; data/ is reused.
+  rm -rf "$WORK"/spool-*
   log "bench: results in $WORK/results.tsv, details in $WORK/details.tsv, logs in $WORK"
   exit "$rc"
 }

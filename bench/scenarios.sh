@@ -130,9 +130,11 @@ cold_scenario() {
   fi
   warm_up "$NG_URL" "$(manifest 3 small 0)"
   cold_runs "cold-$name" "$first"
-  profile_start "cold-$name" "$NG_PID,$EMU_PID"
-  fetch_checked "$NG_URL/main/nar/$(manifest 3 cold $((2 * RUNS + (first > 0 ? 1 : 0)))).nar" "$(manifest 6 cold 0)" || true
-  profile_stop
+  if ((PROFILE)); then
+    profile_start "cold-$name" "$NG_PID,$EMU_PID"
+    fetch_checked "$NG_URL/main/nar/$(manifest 3 cold $((2 * RUNS + (first > 0 ? 1 : 0)))).nar" "$(manifest 6 cold 0)" || true
+    profile_stop
+  fi
   stop_pid "$NG_PID"
   NG_PID=$main_pid NG_URL=$main_url
   if ((COLD_FAILED)); then
