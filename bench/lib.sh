@@ -34,16 +34,8 @@ stop_all() {
   BENCH_PIDS=()
 }
 
-# wait_for_line FILE PID SECONDS: prints the URL after "listening on " once FILE has it.
-wait_for_line() {
-  local file=$1 pid=$2 i
-  for i in $(seq 1 $(($3 * 10))); do
-    if grep -q '^listening on ' "$file" 2>/dev/null; then sed -n 's/^listening on //p' "$file" | head -n1; return 0; fi
-    kill -0 "$pid" 2>/dev/null || return 1
-    sleep 0.1
-  done
-  return 1
-}
+# wait_for_line FILE PID SECONDS: shared with tests/e2e/run.sh.
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib/wait.sh"
 
 # wait_http URL PID SECONDS: until URL answers 200 (or PID exits: status 1).
 wait_http() {

@@ -186,15 +186,8 @@ for p in "${OUT[@]}"; do nix-store --check-validity "$p" 2>/dev/null && die "cou
 : >"$MARKER"
 
 # ---- 3. the emulator -------------------------------------------------------------------------
-wait_for_line() { # wait_for_line FILE PID SECONDS: the URL after "listening on"
-  local file=$1 pid=$2 i
-  for i in $(seq 1 $(($3 * 10))); do
-    if grep -q '^listening on ' "$file" 2>/dev/null; then sed -n 's/^listening on //p' "$file" | head -n1; return 0; fi
-    kill -0 "$pid" 2>/dev/null || return 1
-    sleep 0.1
-  done
-  return 1
-}
+# wait_for_line FILE PID SECONDS: the URL after "listening on" (shared with bench/lib.sh)
+source "$ROOT/scripts/lib/wait.sh"
 store_hash() { basename "$1" | cut -c1-32; }
 
 FAULT_ARGS=()
