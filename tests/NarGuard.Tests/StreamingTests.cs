@@ -37,6 +37,8 @@ public sealed class StreamingTests
         Assert.Empty(response.Content.Headers.ContentEncoding);
         Assert.Equal(obj.Body, await response.Content.ReadAsByteArrayAsync());
 
+        // The client's body ends once the NAR verified; the spool commit (fsync, rename) follows it.
+        await WaitForAsync(() => proxy.SpoolNarFiles().Length == 1 && proxy.Metrics.Sum("narguard.requests", "narguard.outcome", "ok_streamed") == 1);
         using var again = await proxy.Client.GetAsync($"nar/{obj.StoreHash}.nar");
         Assert.Equal("spool", again.Headers.GetValues("X-NarGuard-Source").Single());
         Assert.Equal(obj.Body, await again.Content.ReadAsByteArrayAsync());
@@ -139,12 +141,19 @@ public sealed class StreamingTests
         }
 
         // The spool copy arrives although the client left after 1000 bytes.
-        for (var i = 0; i < 100 && proxy.SpoolNarFiles().Length == 0; i++)
-        {
-            await Task.Delay(50);
-        }
+        await WaitForAsync(() => proxy.SpoolNarFiles().Length == 1);
         using var again = await proxy.Client.GetAsync($"nar/{obj.StoreHash}.nar");
         Assert.Equal(obj.Body, await again.Content.ReadAsByteArrayAsync());
         Assert.Equal(1, proxy.Upstream.NarRequests(obj.StoreHash));
+    }
+
+    // Bounded polling for effects that follow the response (a condition, not a duration, is what is asserted).
+    private static async Task WaitForAsync(Func<bool> condition)
+    {
+        for (var i = 0; i < 200 && !condition(); i++)
+        {
+            await Task.Delay(50);
+        }
+        Assert.True(condition());
     }
 }

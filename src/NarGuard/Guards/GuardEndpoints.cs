@@ -85,7 +85,8 @@ public static class GuardEndpoints
 
     private static async Task FinishStreamAsync(HttpContext context, StreamingSink sink, NarAnswer answer, NarGuardTelemetry telemetry)
     {
-        if (answer.Entry is not null)
+        // Completed: the NAR verified and the client has every byte, even when the spool then failed to keep it.
+        if (answer.Entry is not null || sink.Completed)
         {
             await sink.CompleteAsync();
             telemetry.Request("nar", "ok_streamed");
@@ -100,14 +101,11 @@ public static class GuardEndpoints
 
     private static async Task ServeAsync(HttpContext context, FileStream body, bool spoolHit, NarGuardTelemetry telemetry)
     {
-        context.Response.Headers[SourceHeader] = spoolHit ? "spool" : "upstream";
-        // Range support comes from the framework's file result (Accept-Ranges, 206, 416, If-Range).
         // The body is exactly what the upstream sent, still compressed as the narinfo says: no Content-Encoding.
-        var result = Results.Stream(body, "application/x-nix-nar", enableRangeProcessing: true);
-        await result.ExecuteAsync(context);
-        if (!HttpMethods.IsHead(context.Request.Method))
+        var sent = await SpoolFileResponse.SendAsync(context, body, spoolHit ? "spool" : "upstream");
+        if (sent > 0)
         {
-            telemetry.Served(context.Response.ContentLength ?? body.Length, spoolHit);
+            telemetry.Served(sent, spoolHit);
         }
     }
 

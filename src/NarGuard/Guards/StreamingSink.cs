@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http;
 
 namespace NarGuard.Guards;
@@ -13,20 +14,35 @@ namespace NarGuard.Guards;
 /// Holding bytes back is what makes streaming safe: until verification passes, the client never holds a complete
 /// body, and a failure aborts the connection, which Nix treats as a transient error and retries (with Range,
 /// since the response said Accept-Ranges) — and the retry meets the quarantine's 404, a clean fallback.
+/// <para>
+/// Two choices here come from profiles (docs/BENCHMARKS.md). The held window is a ring: the first version shifted
+/// it with a memmove on every write (9 % of the streamed profile, since upstream reads are smaller than the window).
+/// Bytes are written into the response's PipeWriter and flushed once at least <see cref="FlushThreshold"/> bytes
+/// are pending: <c>Response.Body.WriteAsync</c> flushes every call, which turned each upstream read into one
+/// socket send and made the client spend 3× the CPU on small segments.
+/// </para>
 /// </remarks>
 public sealed class StreamingSink : IDisposable
 {
+    /// <summary>Unflushed bytes that trigger a flush to the socket.</summary>
+    internal const int FlushThreshold = 128 * 1024;
+
     private readonly HttpContext _context;
     private readonly long? _contentLength;
-    private readonly byte[] _held;
+    private readonly byte[] _ring;
+    // The held bytes are _ring[_head .. _head + _heldCount), wrapping around at HoldBack.
+    private int _head;
     private int _heldCount;
+    private int _unflushed;
     private bool _clientGone;
+    private bool _returned;
 
     public StreamingSink(HttpContext context, long? contentLength, int holdBack)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(holdBack, 1);
         _context = context;
         _contentLength = contentLength;
-        _held = ArrayPool<byte>.Shared.Rent(holdBack);
+        _ring = ArrayPool<byte>.Shared.Rent(holdBack);
         HoldBack = holdBack;
     }
 
@@ -34,6 +50,9 @@ public sealed class StreamingSink : IDisposable
 
     /// <summary>True once the 200 and the first bytes went out: from then on a failure can only abort the connection.</summary>
     public bool Started { get; private set; }
+
+    /// <summary>True once <see cref="CompleteAsync"/> released every byte: the client holds a verified body.</summary>
+    public bool Completed { get; private set; }
 
     /// <summary>Bytes sent to the client so far.</summary>
     public long Sent { get; private set; }
@@ -44,37 +63,74 @@ public sealed class StreamingSink : IDisposable
     /// <summary>Takes the next compressed bytes; sends what is older than the hold-back window.</summary>
     public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
-        var total = _heldCount + data.Length;
-        if (total <= HoldBack)
+        var release = _heldCount + data.Length - HoldBack;
+        if (release > 0)
         {
-            data.Span.CopyTo(_held.AsSpan(_heldCount));
-            _heldCount = total;
+            // Oldest first: what the ring holds, then the front of the new data.
+            var fromRing = Math.Min(release, _heldCount);
+            SendFromRing(fromRing);
+            var fromData = release - fromRing;
+            Send(data.Span[..fromData]);
+            data = data[fromData..];
+        }
+        Hold(data.Span);
+        if (_unflushed >= FlushThreshold)
+        {
+            await FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Verification passed: release the held bytes and end the response normally. Idempotent: the guard completes
+    /// the stream as soon as the NAR verified, before the spool commit, and the endpoint calls it again.
+    /// </summary>
+    /// <param name="cancellationToken">Bounds the wait for a client that stops reading (the fetch's deadline).</param>
+    public async Task CompleteAsync(CancellationToken cancellationToken = default)
+    {
+        if (Completed)
+        {
             return;
         }
-        var release = total - HoldBack;
-        var fromHeld = Math.Min(release, _heldCount);
-        var fromData = release - fromHeld;
-        await SendAsync(_held.AsMemory(0, fromHeld), cancellationToken).ConfigureAwait(false);
-        await SendAsync(data[..fromData], cancellationToken).ConfigureAwait(false);
-        // What stays held: the rest of the old window, then the rest of the new data.
-        var keptOld = _heldCount - fromHeld;
-        _held.AsSpan(fromHeld, keptOld).CopyTo(_held);
-        data.Span[fromData..].CopyTo(_held.AsSpan(keptOld));
-        _heldCount = keptOld + (data.Length - fromData);
-    }
-
-    /// <summary>Verification passed: release the held bytes. The response then ends normally.</summary>
-    public async Task CompleteAsync()
-    {
-        await SendAsync(_held.AsMemory(0, _heldCount), CancellationToken.None).ConfigureAwait(false);
-        _heldCount = 0;
+        Completed = true;
+        SendFromRing(_heldCount);
+        await FlushAsync(cancellationToken).ConfigureAwait(false);
         if (!_clientGone && Started)
         {
-            await _context.Response.CompleteAsync().ConfigureAwait(false);
+            try
+            {
+                await _context.Response.CompleteAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (IsClientError(ex))
+            {
+                GiveUp();
+            }
         }
     }
 
-    private async ValueTask SendAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+    private void Hold(ReadOnlySpan<byte> data)
+    {
+        // Called with at most HoldBack - _heldCount bytes (WriteAsync released the rest first).
+        var tail = (_head + _heldCount) % HoldBack;
+        var first = Math.Min(data.Length, HoldBack - tail);
+        data[..first].CopyTo(_ring.AsSpan(tail));
+        data[first..].CopyTo(_ring);
+        _heldCount += data.Length;
+    }
+
+    private void SendFromRing(int count)
+    {
+        if (count == 0)
+        {
+            return;
+        }
+        var first = Math.Min(count, HoldBack - _head);
+        Send(_ring.AsSpan(_head, first));
+        Send(_ring.AsSpan(0, count - first));
+        _head = (_head + count) % HoldBack;
+        _heldCount -= count;
+    }
+
+    private void Send(ReadOnlySpan<byte> bytes)
     {
         if (bytes.IsEmpty || _clientGone)
         {
@@ -82,7 +138,7 @@ public sealed class StreamingSink : IDisposable
         }
         if (_context.RequestAborted.IsCancellationRequested)
         {
-            _clientGone = true;
+            GiveUp();
             return;
         }
         try
@@ -97,15 +153,58 @@ public sealed class StreamingSink : IDisposable
                 response.ContentLength = _contentLength;
                 Started = true;
             }
-            await _context.Response.Body.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+            // Copies into the response pipe's own buffers; the socket send happens at the next flush.
+            _context.Response.BodyWriter.Write(bytes);
+            _unflushed += bytes.Length;
             Sent += bytes.Length;
         }
-        catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
+        catch (Exception ex) when (IsClientError(ex))
         {
             // The client went away; the spool and the other waiters still want the rest.
-            _clientGone = true;
+            GiveUp();
         }
     }
 
-    public void Dispose() => ArrayPool<byte>.Shared.Return(_held);
+    private async ValueTask FlushAsync(CancellationToken cancellationToken)
+    {
+        if (_unflushed == 0 || _clientGone)
+        {
+            return;
+        }
+        _unflushed = 0;
+        try
+        {
+            FlushResult result = await _context.Response.BodyWriter.FlushAsync(cancellationToken).ConfigureAwait(false);
+            if (result.IsCanceled || result.IsCompleted)
+            {
+                GiveUp();
+            }
+        }
+        catch (Exception ex) when (IsClientError(ex))
+        {
+            // Also a client that stopped reading until the fetch's deadline: it is cut off, not waited for.
+            GiveUp();
+        }
+    }
+
+    // Bytes were dropped: the connection must end without a clean end, or a chunked response would look complete
+    // to a client that is still there (a slow reader whose flush ran into the deadline). Aborting a connection
+    // that is already gone is harmless.
+    private void GiveUp()
+    {
+        _clientGone = true;
+        _context.Abort();
+    }
+
+    private static bool IsClientError(Exception ex) =>
+        ex is IOException or OperationCanceledException or ObjectDisposedException or InvalidOperationException;
+
+    public void Dispose()
+    {
+        if (!_returned)
+        {
+            _returned = true;
+            ArrayPool<byte>.Shared.Return(_ring);
+        }
+    }
 }
