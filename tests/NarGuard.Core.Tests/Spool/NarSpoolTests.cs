@@ -108,6 +108,25 @@ public sealed class NarSpoolTests : IDisposable
     }
 
     [Fact]
+    public void Restart_deletes_a_body_whose_narinfo_a_crash_left_empty()
+    {
+        var spool = new NarSpool(_root, 1 << 20);
+        spool.Initialize();
+        Put(spool, HashA, NarHash1, 10);
+        var emptied = Put(spool, HashB, NarHash1, 10);
+        File.WriteAllBytes(emptied.NarInfoPath, []); // the narinfo is not fsynced: a crash can leave it empty
+
+        var restarted = new NarSpool(_root, 1 << 20);
+        var removed = restarted.Initialize();
+
+        Assert.Equal(1, removed);
+        Assert.Null(restarted.TryGetAny(HashB));
+        Assert.False(File.Exists(emptied.NarPath));
+        Assert.False(File.Exists(emptied.NarInfoPath));
+        Assert.NotNull(restarted.TryGet(HashA, NarHash1));
+    }
+
+    [Fact]
     public void An_open_body_stays_readable_after_eviction()
     {
         var spool = new NarSpool(_root, 150);
