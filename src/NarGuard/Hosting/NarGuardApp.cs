@@ -66,6 +66,9 @@ public static class NarGuardApp
         KestrelRejections.Count(app);
         app.MapNarGuardTelemetry(options.Telemetry);
         app.MapNarGuard();
+        // Verified bodies become durable in the background (NarSpool.Commit): a clean stop finishes that work, so
+        // that a restart keeps what this run verified. Bounded: an fsync that hangs must not hold the stop forever.
+        app.Lifetime.ApplicationStopped.Register(() => spool.WhenDurableAsync().Wait(TimeSpan.FromSeconds(30)));
         app.Lifetime.ApplicationStarted.Register(() =>
             Log.Started(logger, string.Join(", ", ListeningAddresses(app)), new Upstream.UpstreamEndpoint(options).CachePath is { Length: > 0 } p ? p : "/", options.Upstream!));
         return app;

@@ -15,11 +15,76 @@ public sealed class NarSpoolTests : IDisposable
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
+    // Commits and waits until the entry is durable in nar/; returns that entry without marking it used (LRU tests).
     private static SpoolEntry Put(NarSpool spool, string storeHash, string narHash, int size)
     {
-        using var writer = spool.BeginWrite(storeHash);
-        writer.Stream.Write(new byte[size]);
-        return spool.Commit(writer, narHash, $"StorePath: /nix/store/{storeHash}-x\n");
+        using (var writer = spool.BeginWrite(storeHash))
+        {
+            writer.Stream.Write(new byte[size]);
+            spool.Commit(writer, narHash, $"StorePath: /nix/store/{storeHash}-x\n");
+        }
+        Assert.True(spool.WhenDurableAsync().Wait(TimeSpan.FromSeconds(30)));
+        return spool.Snapshot().Single(e => e.StoreHash == storeHash);
+    }
+
+    [Fact]
+    public async Task A_commit_is_served_from_its_temp_file_at_once_and_moves_into_nar_when_durable()
+    {
+        var spool = new NarSpool(_root, 1 << 20);
+        spool.Initialize();
+        var body = new byte[300_000];
+        Random.Shared.NextBytes(body);
+        SpoolEntry pending;
+        FileStream reader;
+        using (var writer = spool.BeginWrite(HashA))
+        {
+            writer.Stream.Write(body);
+            pending = spool.Commit(writer, NarHash1, $"StorePath: /nix/store/{HashA}-x\n");
+            // Opened before the background step can run its course: the handle must survive the rename.
+            reader = spool.OpenRead(pending) ?? spool.OpenRead(spool.TryGet(HashA, NarHash1)!)!;
+        }
+        Assert.StartsWith("StorePath: /nix/store/" + HashA, spool.ReadNarInfo(pending));
+
+        await spool.WhenDurableAsync();
+
+        var durable = spool.TryGet(HashA, NarHash1)!;
+        Assert.Equal(Path.Combine(spool.Root, "nar", $"{HashA}-{NarHash1}.nar"), durable.NarPath);
+        Assert.Equal(body, File.ReadAllBytes(durable.NarPath));
+        Assert.StartsWith("StorePath: /nix/store/" + HashA, File.ReadAllText(durable.NarInfoPath));
+        Assert.Empty(Directory.GetFiles(Path.Combine(_root, "tmp")));
+        Assert.Equal(300_000, spool.SizeBytes);
+        Assert.Equal(1, spool.Count);
+        await using (reader)
+        {
+            var read = new byte[body.Length];
+            await reader.ReadExactlyAsync(read);
+            Assert.Equal(body, read);
+        }
+    }
+
+    [Fact]
+    public async Task A_stale_reference_to_the_pending_entry_never_deletes_the_durable_one()
+    {
+        var spool = new NarSpool(_root, 1 << 20);
+        spool.Initialize();
+        SpoolEntry pending;
+        using (var writer = spool.BeginWrite(HashA))
+        {
+            writer.Stream.Write(new byte[1000]);
+            pending = spool.Commit(writer, NarHash1, $"StorePath: /nix/store/{HashA}-x\n");
+        }
+        await spool.WhenDurableAsync();
+
+        // What a reader does when its open raced the rename: the pending name is gone.
+        Assert.Null(spool.OpenRead(pending));
+        spool.Remove(pending);
+        spool.DropDamaged(pending, "late", scrub: true);
+
+        var durable = spool.TryGet(HashA, NarHash1);
+        Assert.NotNull(durable);
+        Assert.True(File.Exists(durable!.NarInfoPath));
+        Assert.NotNull(spool.OpenRead(durable));
+        Assert.Equal(0, spool.DamagedOnScrub);
     }
 
     [Fact]

@@ -27,9 +27,14 @@ public sealed class SpoolIntegrityTests : IDisposable
         var narHash = new NixHash(SHA256.HashData(nar));
         var compression = file.EndsWith(".zst", StringComparison.Ordinal) ? "zstd" : "none";
         var narInfo = $"StorePath: /nix/store/{StoreHash}-fixture\nURL: nar/{StoreHash}.nar\nCompression: {compression}\nNarHash: {narHash.ToNix32String()}\nNarSize: {nar.Length}\n";
-        using var writer = spool.BeginWrite(StoreHash);
-        writer.Stream.Write(body);
-        return (spool, spool.Commit(writer, narHash.ToNix32(), narInfo), body);
+        using (var writer = spool.BeginWrite(StoreHash))
+        {
+            writer.Stream.Write(body);
+            spool.Commit(writer, narHash.ToNix32(), narInfo);
+        }
+        // The durable entry, in nar/: these tests damage the file a restart would find.
+        Assert.True(spool.WhenDurableAsync().Wait(TimeSpan.FromSeconds(30)));
+        return (spool, spool.Snapshot().Single(), body);
     }
 
     private static void FlipByte(string path, long offset, bool keepMtime)

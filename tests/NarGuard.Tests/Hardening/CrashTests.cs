@@ -43,6 +43,8 @@ public sealed class CrashTests : IDisposable
         await using (first)
         {
             Assert.Equal(done.Body, await http.GetByteArrayAsync($"{first.BaseUrl}/main/nar/{done.StoreHash}.nar"));
+            // Served at once, durable just after (the spool syncs in the background): only a durable entry must survive.
+            await WaitForAsync(() => File.Exists(Path.Combine(_spool, "narinfo", done.StoreHash + ".narinfo")), "the verified NAR durable in the spool");
             var pending = stalled.Select(o => http.GetAsync($"{first.BaseUrl}/main/nar/{o.StoreHash}.nar")).ToList();
             await WaitForAsync(() => Files("tmp").Length == stalled.Count && Files("tmp").All(f => new FileInfo(f).Length > 0), "four half-written temp files");
 

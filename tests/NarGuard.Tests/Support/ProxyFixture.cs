@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using NarGuard.Configuration;
 using NarGuard.Hosting;
 using NarGuard.Telemetry;
+using Xunit;
 
 namespace NarGuard.Tests.Support;
 
@@ -72,9 +73,33 @@ public sealed class ProxyFixture : IAsyncDisposable
         await App.DisposeAsync();
     }
 
-    /// <summary>Files in the spool's nar/ and tmp/ directories.</summary>
-    public string[] SpoolNarFiles() => Directory.GetFiles(Path.Combine(SpoolDir, "nar"));
-    public string[] SpoolTempFiles() => Directory.GetFiles(Path.Combine(SpoolDir, "tmp"));
+    /// <summary>
+    /// Files in the spool's nar/ and tmp/ directories, once every verified body is durable (NarSpool.Commit serves a
+    /// body from tmp/ at once and moves it into nar/ in the background).
+    /// </summary>
+    public string[] SpoolNarFiles()
+    {
+        WaitForSpoolDurability();
+        return Directory.GetFiles(Path.Combine(SpoolDir, "nar"));
+    }
+
+    public string[] SpoolTempFiles()
+    {
+        WaitForSpoolDurability();
+        return Directory.GetFiles(Path.Combine(SpoolDir, "tmp"));
+    }
+
+    private void WaitForSpoolDurability()
+    {
+        try
+        {
+            Assert.True(App.Services.GetRequiredService<NarGuard.Core.Spool.NarSpool>().WhenDurableAsync().Wait(TimeSpan.FromSeconds(30)), "spool commits did not become durable");
+        }
+        catch (ObjectDisposedException)
+        {
+            // The proxy was stopped (a restart test): its stop already waited.
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {
