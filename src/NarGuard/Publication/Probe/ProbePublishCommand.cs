@@ -125,8 +125,10 @@ public static class ProbePublishCommand
         }
 
         var report = await PublishAsync(arguments, options, endpoint, http, paths, console, afterPush, cancellationToken).ConfigureAwait(false);
-        var output = arguments.Json ? report.ToJson() : report.ToText();
-        await console.Out.WriteLineAsync(Redaction.Clean(output, token)).ConfigureAwait(false);
+        // The table ends with its own newline; the JSON document gets one.
+        var output = arguments.Json ? report.ToJson() + "\n" : report.ToText();
+        await console.Out.WriteAsync(Redaction.Clean(output, token)).ConfigureAwait(false);
+        await console.Out.FlushAsync(cancellationToken).ConfigureAwait(false);
         return report.Ok ? ExitOk : ExitFailed;
     }
 
