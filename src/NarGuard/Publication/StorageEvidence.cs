@@ -51,6 +51,14 @@ public sealed class StorageEvidence
                 probe = _running = _probe.RunOnceAsync(CancellationToken.None);
             }
         }
-        return StorageSnapshot.From(await probe.WaitAsync(cancellationToken).ConfigureAwait(false));
+        try
+        {
+            return StorageSnapshot.From(await probe.WaitAsync(cancellationToken).ConfigureAwait(false));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The probe itself crashed (the scheduled loop logs such crashes): the evidence is then the last known state.
+            return Current();
+        }
     }
 }
