@@ -80,7 +80,41 @@ public sealed class ProbePublishTests
         var stdout = new StringWriter();
         var stderr = new StringWriter();
         var exit = await ProbePublishCommand.RunAsync(
-            ["--upstream", attic.CacheUrl, "--profile", "closure", "--count", "2", "--storage-endpoint", s3.Endpoint, "--storage-bucket", "attic"],
+            ["--upstream", attic.CacheUrl, "--profile", "closure", "--count", "2", "--storage-endpoint", s3.Endpoint, "--storage-bucket", "attic", "--json"],
+            Console(stdout, stderr), afterPush: _ =>
+            {
+                BucketIndex.Lose(s3, "attic");
+                return Task.CompletedTask;
+            });
+        using var document = JsonDocument.Parse(stdout.ToString());
+        var json = document.RootElement;
+
+        Assert.True(exit == 1, stdout.ToString() + stderr);
+        Assert.False(json.GetProperty("ok").GetBoolean());
+        Assert.Equal("ok", json.GetProperty("storageBefore").GetProperty("state").GetString());
+        Assert.Equal("failed", json.GetProperty("storageAfter").GetProperty("state").GetString());
+        Assert.Equal("list_buckets", json.GetProperty("storageAfter").GetProperty("check").GetString());
+        var paths = json.GetProperty("paths").EnumerateArray().ToList();
+        Assert.Equal(4, paths.Count);
+        Assert.All(paths, p =>
+        {
+            Assert.Equal("uploaded", p.GetProperty("push").GetProperty("result").GetString());
+            Assert.Equal("empty", p.GetProperty("readBack").GetProperty("status").GetString());
+            Assert.Equal(200, p.GetProperty("readBack").GetProperty("upstreamStatus").GetInt32());
+            Assert.Equal(0, p.GetProperty("readBack").GetProperty("bytes").GetInt32());
+        });
+        Assert.Equal(4, json.GetProperty("summary").GetProperty("readBackFailed").GetInt32());
+    }
+
+    [Fact]
+    public async Task The_table_names_each_push_and_read_back_and_the_storage_evidence()
+    {
+        await using var s3 = await S3rverServer.StartAsync("attic");
+        await using var attic = await AtticEmulatorServer.StartAsync(EmulatorPushTests.S3Emulator(s3));
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var exit = await ProbePublishCommand.RunAsync(
+            ["--upstream", attic.CacheUrl, "--profile", "closure", "--count", "1", "--storage-endpoint", s3.Endpoint, "--storage-bucket", "attic"],
             Console(stdout, stderr), afterPush: _ =>
             {
                 BucketIndex.Lose(s3, "attic");
@@ -89,10 +123,10 @@ public sealed class ProbePublishTests
         var text = stdout.ToString();
 
         Assert.True(exit == 1, text + stderr);
-        Assert.Contains("storage before: ok", text, StringComparison.Ordinal);
+        Assert.StartsWith("narguard probe-publish: profile closure, 3 path(s) to " + attic.CacheUrl + " (cache main)\nstorage before: ok\n", text, StringComparison.Ordinal);
         Assert.Contains("storage after: failed check=list_buckets bucket=attic", text, StringComparison.Ordinal);
-        Assert.Contains("result: FAILED: 4 path(s), 4 missing upstream; pushed 4 uploaded, 0 deduplicated, 0 already present, 0 failed, 0 refused, 0 rejected; read back 0 ok, 4 failed", text, StringComparison.Ordinal);
-        Assert.Equal(4, text.Split('\n').Count(l => l.Contains(" uploaded ", StringComparison.Ordinal) && l.Contains("  empty", StringComparison.Ordinal)));
+        Assert.Contains("result: FAILED: 3 path(s), 3 missing upstream; pushed 3 uploaded, 0 deduplicated, 0 already present, 0 failed, 0 refused, 0 rejected; read back 0 ok, 3 failed", text, StringComparison.Ordinal);
+        Assert.Equal(3, text.Split('\n').Count(l => l.Contains(" uploaded ", StringComparison.Ordinal) && l.Contains("  empty", StringComparison.Ordinal)));
     }
 
     [Fact]
@@ -133,6 +167,8 @@ public sealed class ProbePublishTests
     [InlineData(new[] { "--upstream", "http://127.0.0.1:1/main", "--profile", "medium" }, "--profile: 'medium'")]
     [InlineData(new[] { "--upstream", "http://127.0.0.1:1/main", "--storage-bucket", "attic" }, "--storage-bucket: set, but --storage-endpoint is not")]
     [InlineData(new[] { "--upstream", "http://127.0.0.1:1/main", "--storage-endpoint", "http://127.0.0.1:9", "--storage-bucket", "attic" }, "required when --storage-endpoint is set")]
+    [InlineData(new[] { "--upstream", "http://127.0.0.1:1/main", "--storage-endpoint", "http://127.0.0.1:9" }, "--storage-bucket: list at least one bucket")]
+    [InlineData(new[] { "--upstream", "http://127.0.0.1:1/main", "--config", "/nonexistent/narguard.json" }, "--config: cannot read the Storage section of '/nonexistent/narguard.json'")]
     [InlineData(new[] { "--upstream", "http://127.0.0.1:1/main", "--count", "0" }, "--count: '0'")]
     [InlineData(new[] { "--upstream", "http://127.0.0.1:1", "--token", "s3cr3t-token" }, "names no cache")]
     [InlineData(new[] { "--upstream", "http://127.0.0.1:1/main", "--closure", "relative/path" }, "--closure: 'relative/path'")]
@@ -147,6 +183,34 @@ public sealed class ProbePublishTests
         Assert.Equal(2, exit);
         Assert.Contains(expected, stderr.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain("s3cr3t-token", stdout.ToString() + stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Storage_settings_come_from_the_serve_commands_config_file()
+    {
+        await using var s3 = await S3rverServer.StartAsync("attic");
+        await using var attic = await AtticEmulatorServer.StartAsync(EmulatorPushTests.S3Emulator(s3));
+        var config = Path.Combine(Path.GetTempPath(), "narguard-probe-" + Guid.NewGuid().ToString("N") + ".json");
+        await File.WriteAllTextAsync(config, $$"""
+            {
+              // the same file narguard serve reads
+              "Upstream": "http://ignored.example/main",
+              "Storage": { "Endpoint": "{{s3.Endpoint}}", "Buckets": ["attic"], "AccessKey": "{{S3rverServer.AccessKey}}", "SecretKey": "{{S3rverServer.SecretKey}}" }
+            }
+            """);
+        try
+        {
+            var stdout = new StringWriter();
+            var exit = await ProbePublishCommand.RunAsync(["--upstream", attic.CacheUrl, "--config", config, "--json"], new CheckConsole(stdout, new StringWriter(), TextReader.Null, false, 0, _ => null));
+            using var document = JsonDocument.Parse(stdout.ToString());
+            Assert.Equal(0, exit);
+            Assert.Equal("ok", document.RootElement.GetProperty("storageBefore").GetProperty("state").GetString());
+            Assert.DoesNotContain(S3rverServer.SecretKey + "\"", stdout.ToString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(config);
+        }
     }
 
     [Fact]

@@ -17,9 +17,11 @@ public sealed class ProbePublishArguments
     public bool Json { get; private set; }
     public string? Token { get; private set; }
     public string? NetrcFile { get; private set; }
+    /// <summary>A narguard settings file (the serve command's JSON) whose Storage section configures the storage evidence.</summary>
+    public string? ConfigFile { get; private set; }
     public string? StorageEndpoint { get; private set; }
     public List<string> StorageBuckets { get; } = [];
-    public string StorageRegion { get; private set; } = "us-east-1";
+    public string? StorageRegion { get; private set; }
     public bool StorageScratch { get; private set; }
     public List<string> AllowedRedirectHosts { get; } = [];
     public bool Help { get; private set; }
@@ -84,7 +86,8 @@ public sealed class ProbePublishArguments
                         parsed.StorageBuckets.Add(bucket);
                     }
                     break;
-                case "--storage-region": parsed.StorageRegion = Value() ?? parsed.StorageRegion; break;
+                case "--storage-region": parsed.StorageRegion = Value(); break;
+                case "--config": parsed.ConfigFile = Value(); break;
                 case "--storage-scratch": parsed.StorageScratch = true; break;
                 case "--allow-redirect-host":
                     if (Value() is { } host)
@@ -140,14 +143,7 @@ public sealed class ProbePublishArguments
         {
             errors.Add($"--closure: '{root}' is not an absolute store path (/nix/store/<hash>-<name>).");
         }
-        if (parsed.StorageEndpoint is null && parsed.StorageBuckets.Count > 0)
-        {
-            errors.Add("--storage-bucket: set, but --storage-endpoint is not; the storage evidence needs both.");
-        }
-        if (parsed.StorageEndpoint is not null && parsed.StorageBuckets.Count == 0)
-        {
-            errors.Add("--storage-endpoint: name the bucket(s) Attic stores into with --storage-bucket.");
-        }
+        // The storage settings as a whole (switches over --config) are checked by the serve command's own validator.
         return (parsed, errors);
     }
 

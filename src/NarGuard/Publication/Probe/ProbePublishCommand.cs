@@ -35,6 +35,8 @@ public static class ProbePublishCommand
           --storage-endpoint URL    the S3 endpoint behind Attic; with --storage-bucket B (repeatable), the bucket-index
                                     probe of `narguard serve` runs before and after the push (AWS_ACCESS_KEY_ID and
                                     AWS_SECRET_ACCESS_KEY; --storage-region R, --storage-scratch for the scratch round trip)
+          --config FILE             take the storage settings from the Storage section of a narguard settings file
+                                    (the serve command's; the switches above override it)
           --cache NAME              the Attic cache name (default: the last segment of --upstream)
           --token T                 bearer token with push permission (else $NARGUARD_UPSTREAM_TOKEN, else --netrc-file)
           --netrc-file F            netrc as Nix reads it: the password of the upstream host's machine is the token
@@ -77,13 +79,7 @@ public static class ProbePublishCommand
             Upstream = arguments.Upstream,
             UpstreamToken = token,
             Redirects = { AllowedHosts = arguments.AllowedRedirectHosts },
-            Storage =
-            {
-                Endpoint = arguments.StorageEndpoint,
-                Buckets = arguments.StorageBuckets,
-                Region = arguments.StorageRegion,
-                ScratchRoundTrip = arguments.StorageScratch,
-            },
+            Storage = StorageSettings.Resolve(arguments, errors),
         };
         if (errors.Count == 0)
         {
@@ -92,7 +88,7 @@ public static class ProbePublishCommand
         if (errors.Count > 0)
         {
             await console.Error.WriteLineAsync("narguard probe-publish: " + string.Join("\nnarguard probe-publish: ",
-                errors.Select(e => Redaction.Clean(e.Replace("Storage:Endpoint", "--storage-endpoint", StringComparison.Ordinal).Replace("Storage:Buckets", "--storage-bucket", StringComparison.Ordinal), token)))
+                errors.Select(e => Redaction.Clean(StorageSettings.NameSwitches(e, arguments), token)))
                 + "\n(narguard probe-publish --help shows the usage)").ConfigureAwait(false);
             return ExitUsage;
         }
