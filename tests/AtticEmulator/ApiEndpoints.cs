@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Amazon.Runtime;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -226,14 +225,4 @@ internal static class ApiEndpoints
         http.Response.ContentLength = bytes.Length;
         await http.Response.Body.WriteAsync(bytes, http.RequestAborted);
     }
-
-    private sealed record MissingPathsRequest(
-        [property: JsonPropertyName("cache")] string? Cache,
-        [property: JsonPropertyName("store_path_hashes")] IReadOnlyList<string>? StorePathHashes);
-
-    private sealed record MissingPathsResponse([property: JsonPropertyName("missing_paths")] IReadOnlyList<string> MissingPaths);
-
-    private sealed record UploadResult(
-        [property: JsonPropertyName("kind")] string Kind,
-        [property: JsonPropertyName("file_size")] long FileSize);
 }

@@ -10,14 +10,12 @@ namespace NarGuard.Publication.Probe;
 /// </summary>
 public static class LocalStore
 {
-    public sealed record Loaded(IReadOnlyList<PublishPath>? Paths, string? Error);
-
-    public static async Task<Loaded> ClosureAsync(string root, CancellationToken cancellationToken)
+    public static async Task<LocalClosure> ClosureAsync(string root, CancellationToken cancellationToken)
     {
         var requisites = await QueryAsync(cancellationToken, "-q", "--requisites", root).ConfigureAwait(false);
         if (requisites.Error is not null)
         {
-            return new Loaded(null, requisites.Error);
+            return new LocalClosure(null, requisites.Error);
         }
         // nix-store prints the closure dependencies first; uploads go in that order, as attic push does.
         var paths = requisites.Lines;
@@ -26,11 +24,11 @@ public static class LocalStore
         var derivers = await QueryAsync(cancellationToken, ["-q", "--deriver", .. paths]).ConfigureAwait(false);
         if ((hashes.Error ?? sizes.Error ?? derivers.Error) is { } error)
         {
-            return new Loaded(null, error);
+            return new LocalClosure(null, error);
         }
         if (hashes.Lines.Count != paths.Count || sizes.Lines.Count != paths.Count || derivers.Lines.Count != paths.Count)
         {
-            return new Loaded(null, "nix-store printed a different number of hashes, sizes or derivers than paths");
+            return new LocalClosure(null, "nix-store printed a different number of hashes, sizes or derivers than paths");
         }
 
         var result = new List<PublishPath>();
@@ -39,18 +37,18 @@ public static class LocalStore
             var path = paths[i];
             if (StoreHash.FromStorePath(path) is not { } storeHash || !NixHash.TryParse(hashes.Lines[i], out var narHash) || !long.TryParse(sizes.Lines[i], out var narSize))
             {
-                return new Loaded(null, $"nix-store described '{path}' in a way this probe does not understand");
+                return new LocalClosure(null, $"nix-store described '{path}' in a way this probe does not understand");
             }
             var references = await QueryAsync(cancellationToken, "-q", "--references", path).ConfigureAwait(false);
             if (references.Error is not null)
             {
-                return new Loaded(null, references.Error);
+                return new LocalClosure(null, references.Error);
             }
             var deriver = derivers.Lines[i] is "unknown-deriver" or "" ? null : derivers.Lines[i];
             result.Add(new PublishPath(path, storeHash, PublishPath.Store, narSize, Convert.ToHexStringLower(narHash!.Bytes), references.Lines, deriver,
                 ct => Task.FromResult(DumpStream.Start(path))));
         }
-        return new Loaded(result, null);
+        return new LocalClosure(result, null);
     }
 
     private static async Task<(IReadOnlyList<string> Lines, string? Error)> QueryAsync(CancellationToken cancellationToken, params string[] args)
