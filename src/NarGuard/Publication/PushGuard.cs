@@ -115,16 +115,23 @@ public sealed class PushGuard
             // The client has its answer; the evidence is gathered after it, so the push is not held up by the probe.
             await CompleteResponseAsync(context);
             after = await _evidence.ProbeSinceAsync(startedAt, CancellationToken.None);
-            Log.PushFailed(_logger, path?.StorePath, answer.Status, answer.Error, answer.Message, error.ToString(), before.Describe(), after.Describe(), activity?.TraceId.ToString());
         }
         else
         {
             after = _evidence.Current();
-            Log.PushForwarded(_logger, path?.StorePath, result, answer.Status, before.State, after.State);
         }
+        // Metrics before the log line: whoever reads the line (an operator, a test) finds the counters already moved.
         Tag(activity, "narguard.storage.after", after);
         _metrics.Push(result, before, after);
         _telemetry.Request("push", result);
+        if (result == PublicationMetrics.PushUpstreamError)
+        {
+            Log.PushFailed(_logger, path?.StorePath, answer.Status, answer.Error, answer.Message, error.ToString(), before.Describe(), after.Describe(), activity?.TraceId.ToString());
+        }
+        else
+        {
+            Log.PushForwarded(_logger, path?.StorePath, result, answer.Status, before.State, after.State);
+        }
 
         if (path is not null && result is PublicationMetrics.PushUploaded or PublicationMetrics.PushDeduplicated)
         {

@@ -101,7 +101,7 @@ public sealed class PushGateTests
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(nar, proxy.Upstream.Find(StorePaths.HashOf(path))!.Nar);
-        await Eventually.TrueAsync(() => proxy.Metrics.Sum("narguard.publication.read_backs", "narguard.result", "ok") == 1, "read back");
-        Assert.Contains(proxy.Logs.Lines, l => l.StartsWith("publication read-back verified: store_path=" + path, StringComparison.Ordinal));
+        await Eventually.LogLineAsync(proxy, "publication read-back verified: store_path=" + path);
+        Assert.Equal(1, proxy.Metrics.Sum("narguard.publication.read_backs", "narguard.result", "ok"));
     }
 }

@@ -55,7 +55,12 @@ public sealed class ReadBackHoldTests
         // The storage is repaired; the next request for the path queues a read-back, which verifies and lifts the hold.
         BucketIndex.Restore(s3, "attic");
         await Task.Delay(1100);
-        await AssertHeldAsync(proxy, hash);
+        using (var stillHeld = await proxy.Client.GetAsync(hash + ".narinfo"))
+        {
+            // This request finds the hold (404) and queues the read-back that will lift it.
+            Assert.Equal(HttpStatusCode.NotFound, stillHeld.StatusCode);
+            Assert.Equal("publication_hold", stillHeld.Headers.GetValues("X-NarGuard-Reason").Single());
+        }
         await Eventually.LogLineAsync(proxy, "publication hold lifted: store_path=" + path);
         using var narInfo = await proxy.Client.GetAsync(hash + ".narinfo");
         Assert.Equal(HttpStatusCode.OK, narInfo.StatusCode);
