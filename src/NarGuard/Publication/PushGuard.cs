@@ -78,6 +78,13 @@ public sealed class PushGuard
             return;
         }
 
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            // A NAR is as large as it is: Kestrel's 30 MB default would cut real pushes. The body is streamed, not held.
+            // Set before the preamble is read: once reading has begun the limit can no longer change.
+            limit.MaxRequestBodySize = null;
+        }
+
         PushedPath? path;
         try
         {
@@ -93,11 +100,6 @@ public sealed class PushGuard
         }
         activity?.SetTag("nix.store_path", path?.StorePath);
         activity?.SetTag("nix.store_hash", path?.StoreHash);
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-        {
-            // A NAR is as large as it is: Kestrel's 30 MB default would cut real pushes. The body is streamed, not held.
-            limit.MaxRequestBodySize = null;
-        }
 
         var error = await _forwarder.SendAsync(context, _endpoint.Origin, _invoker, _forwardConfig, _transformer);
         var answer = PushTransformer.AnswerOf(context);

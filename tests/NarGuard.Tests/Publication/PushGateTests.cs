@@ -86,6 +86,19 @@ public sealed class PushGateTests
     }
 
     [Fact]
+    public async Task A_push_larger_than_Kestrels_default_body_limit_goes_through()
+    {
+        await using var proxy = await ProxyFixture.StartAsync();
+        var path = StorePaths.Make("large-push");
+        var nar = Nar.OfText("large-push", 31 * 1024 * 1024); // Kestrel refuses bodies above 30 000 000 bytes by default
+        var (status, body) = await AtticPush.PushAsync(proxy.Client, proxy.BaseUrl, "main", path, nar);
+
+        Assert.Equal(200, status);
+        Assert.Equal("Uploaded", body.GetProperty("kind").GetString());
+        Assert.Equal(nar.Length, proxy.Upstream.Find(StorePaths.HashOf(path))!.Nar.Length);
+    }
+
+    [Fact]
     public async Task Pushes_stream_through_the_proxy_in_the_preamble_form_and_are_read_back()
     {
         await using var proxy = await ProxyFixture.StartAsync();
