@@ -22,10 +22,12 @@ public sealed class AtticEmulatorServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ObjectCatalog _catalog;
     private readonly CancellationTokenSource _stopping;
+    private readonly ChunkStore? _chunks;
 
-    private AtticEmulatorServer(WebApplication app, ObjectCatalog catalog, CancellationTokenSource stopping, EmulatorOptions options, string baseUrl)
+    private AtticEmulatorServer(WebApplication app, ObjectCatalog catalog, CancellationTokenSource stopping, EmulatorOptions options, string baseUrl, ChunkStore? chunks)
     {
         _app = app;
+        _chunks = chunks;
         _catalog = catalog;
         _stopping = stopping;
         Options = options;
@@ -50,6 +52,12 @@ public sealed class AtticEmulatorServer : IAsyncDisposable
             throw new ArgumentOutOfRangeException(nameof(options), "ChunkSize must be positive");
         }
 
+        if (options.S3 is not null && options.Compression == BodyCompression.Br)
+        {
+            // Brotli streams cannot be concatenated, and S3 mode stores (and serves) one compressed stream per chunk.
+            throw new ArgumentException("S3 mode needs zstd, xz or none: Brotli chunks cannot be concatenated", nameof(options));
+        }
+
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
             ApplicationName = typeof(AtticEmulatorServer).Assembly.GetName().Name,
@@ -72,8 +80,10 @@ public sealed class AtticEmulatorServer : IAsyncDisposable
         var app = builder.Build();
         var catalog = new ObjectCatalog(options);
         var stopping = new CancellationTokenSource();
-        var state = new EmulatorState(options, catalog, stopping.Token);
+        var chunks = options.S3 is null ? null : new ChunkStore(options.S3);
+        var state = new EmulatorState(options, catalog, stopping.Token, chunks);
         ControlEndpoints.Map(app, state);
+        ApiEndpoints.Map(app, state);
         StorageEndpoint.Map(app, state);
         CacheEndpoints.Map(app, state);
         NarEndpoint.Map(app, state);
@@ -83,7 +93,7 @@ public sealed class AtticEmulatorServer : IAsyncDisposable
             .Get<IServerAddressesFeature>()!.Addresses.First());
         state.Port = address.Port;
         var host = address.Host is "0.0.0.0" or "[::]" ? "127.0.0.1" : address.Host;
-        return new AtticEmulatorServer(app, catalog, stopping, options, $"{address.Scheme}://{host}:{address.Port}");
+        return new AtticEmulatorServer(app, catalog, stopping, options, $"{address.Scheme}://{host}:{address.Port}", chunks);
     }
 
     /// <summary>
@@ -108,6 +118,12 @@ public sealed class AtticEmulatorServer : IAsyncDisposable
     /// whichever host name they came in on.</summary>
     public int StorageRequests(string storeHash) => _catalog.StorageRequests.Of(storeHash);
 
+    /// <summary><c>PUT /_api/v1/upload-path</c> requests for this store hash so far, whatever their outcome.</summary>
+    public int UploadRequests(string storeHash) => _catalog.UploadRequests.Of(storeHash);
+
+    /// <summary>The object now held for a store hash (added, or uploaded through <c>upload-path</c>), or null.</summary>
+    public StoreObject? Find(string storeHash) => _catalog.TryGet(storeHash, out var obj) ? obj : null;
+
     /// <summary>
     /// Adds every path of a binary cache written by <c>nix copy --to file://DIR</c>
     /// (<c>compression=none</c>, <c>xz</c> or <c>zstd</c>), with its references, deriver and
@@ -125,6 +141,7 @@ public sealed class AtticEmulatorServer : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
         _stopping.Dispose();
+        _chunks?.Dispose();
     }
 
     private static void Listen(Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions kestrel, Uri listen)

@@ -20,6 +20,10 @@ internal static class AtticErrors
     public static Task IncompleteNar(HttpContext http) =>
         Write(http, StatusCodes.Status503ServiceUnavailable, "IncompleteNar", "The requested NAR has missing chunks and needs to be repaired.");
 
+    /// <summary>Attic's <c>RequestError</c>: a bad upload (no or bad NAR info, NAR hash or size not as announced).</summary>
+    public static Task RequestError(HttpContext http, string message) =>
+        Write(http, StatusCodes.Status400BadRequest, "RequestError", message);
+
     private static async Task Write(HttpContext http, int status, string error, string message)
     {
         var body = new MemoryStream();

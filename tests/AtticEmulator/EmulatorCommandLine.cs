@@ -10,13 +10,18 @@ internal sealed record EmulatorCommandLine(EmulatorOptions Options, IReadOnlyLis
                               [--compression zstd|xz|none|br] [--chunk-size 65536] [--stall-seconds 30]
                               [--fault STOREHASH=FAULT]... [--token TOKEN]
                               [--storage-host HOST:PORT] [--foreign-host HOST:PORT]
+                              [--s3-endpoint URL [--s3-bucket attic]]
           --listen         address to listen on (port 0: any free port; the real URL is printed)
           --binary-cache   a directory written by `nix copy --to file://DIR` (repeatable)
           --fault          a store hash (or store path) and a fault name, e.g. Empty, nar-not-found (repeatable)
           --token          require `Authorization: Bearer TOKEN` on the cache routes
           --storage-host   host in the Location of Redirect/RedirectBroken (default: request Host)
           --foreign-host   host in the Location of RedirectForeign (default: localhost:PORT)
+          --s3-endpoint    S3 mode: chunks of pushed NARs (PUT /_api/v1/upload-path) go to this S3 server and are
+                           streamed back from it; keys from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (default S3RVER)
+          --s3-bucket      the bucket for --s3-endpoint (default attic; it must exist)
         prints "listening on URL" when ready; SIGTERM or Ctrl+C stops it.
+        push: POST /_api/v1/get-missing-paths, PUT /_api/v1/upload-path (X-Attic-Nar-Info)
         control: POST /_emulator/faults/STOREHASH/FAULT, GET /_emulator/stats
         """;
 
@@ -26,6 +31,8 @@ internal sealed record EmulatorCommandLine(EmulatorOptions Options, IReadOnlyLis
         var options = new EmulatorOptions { Listen = new Uri("http://127.0.0.1:8080"), ConsoleLogging = true };
         var caches = new List<string>();
         var faults = new List<(string, Fault)>();
+        string? s3Endpoint = null;
+        var s3Bucket = "attic";
         error = null;
         try
         {
@@ -45,6 +52,8 @@ internal sealed record EmulatorCommandLine(EmulatorOptions Options, IReadOnlyLis
                     case "--storage-host": options = options with { AdvertiseStorageHost = Value() }; break;
                     case "--foreign-host": options = options with { ForeignStorageHost = Value() }; break;
                     case "--quiet": options = options with { ConsoleLogging = false }; break;
+                    case "--s3-endpoint": s3Endpoint = new Uri(Value()).GetLeftPart(UriPartial.Authority); break;
+                    case "--s3-bucket": s3Bucket = Value(); break;
                     default: throw new FormatException($"unknown argument '{args[i]}'");
                 }
             }
@@ -53,6 +62,18 @@ internal sealed record EmulatorCommandLine(EmulatorOptions Options, IReadOnlyLis
         {
             error = e.Message;
             return null;
+        }
+
+        if (s3Endpoint is not null)
+        {
+            options = options with
+            {
+                S3 = new EmulatorS3Options(
+                    s3Endpoint,
+                    s3Bucket,
+                    Environment.GetEnvironmentVariable("AWS_ACCESS_KEY_ID") is { Length: > 0 } key ? key : "S3RVER",
+                    Environment.GetEnvironmentVariable("AWS_SECRET_ACCESS_KEY") is { Length: > 0 } secret ? secret : "S3RVER"),
+            };
         }
 
         return new EmulatorCommandLine(options, caches, faults);

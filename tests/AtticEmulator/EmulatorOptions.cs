@@ -34,6 +34,14 @@ public sealed record EmulatorOptions
     /// The storage and control routes never require it.</summary>
     public string? BearerToken { get; init; }
 
+    /// <summary>
+    /// S3 mode: chunks of NARs pushed with <c>PUT /_api/v1/upload-path</c> are written to this S3 bucket and every
+    /// healthy NAR download of them streams the chunks back from it, after the 200 is committed, as Attic does. Null
+    /// (the default) keeps uploads in memory. Objects added with <see cref="AtticEmulatorServer.Add"/> are always
+    /// served from memory.
+    /// </summary>
+    public EmulatorS3Options? S3 { get; init; }
+
     /// <summary>Write ASP.NET Core's warnings to the console (the CLI turns this on).</summary>
     public bool ConsoleLogging { get; init; }
 }

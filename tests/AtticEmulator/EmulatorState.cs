@@ -4,8 +4,11 @@ namespace AtticEmulator;
 
 /// <summary>What every route handler needs: options, objects, the bound port and a token
 /// cancelled when the server stops (so stalled responses do not hold up shutdown).</summary>
-internal sealed class EmulatorState(EmulatorOptions options, ObjectCatalog catalog, CancellationToken stopping)
+internal sealed class EmulatorState(EmulatorOptions options, ObjectCatalog catalog, CancellationToken stopping, ChunkStore? chunks = null)
 {
+    /// <summary>The S3 backend in S3 mode, else null.</summary>
+    public ChunkStore? Chunks { get; } = chunks;
+
     public EmulatorOptions Options { get; } = options;
 
     public ObjectCatalog Catalog { get; } = catalog;

@@ -44,7 +44,9 @@ internal static class NarEndpoint
     private static Task RespondAsync(HttpContext http, EmulatorState state, StoreObject obj, Fault fault, CancellationToken ct) => fault switch
     {
         Fault.Healthy or Fault.SizeBomb or Fault.NarInfoServerError or Fault.NarInfoGarbage
-            => BodyAsync(http, obj.Body, obj.ChunkLengths, obj.Body.Length, ct),
+            => obj.ChunkKeys is { } keys && state.Chunks is { } store
+                ? StorageBodyAsync(http, store, keys, ct)
+                : BodyAsync(http, obj.Body, obj.ChunkLengths, obj.Body.Length, ct),
         Fault.NarNotFound => AtticErrors.NoSuchObject(http),
         Fault.NarServerError => AtticErrors.InternalServerError(http),
         Fault.IncompleteNar => AtticErrors.IncompleteNar(http),
@@ -68,6 +70,35 @@ internal static class NarEndpoint
         if (!HttpMethods.IsHead(http.Request.Method))
         {
             await BodyWriter.WriteChunksAsync(http.Response, body, chunkLengths, limit, ct);
+        }
+    }
+
+    /// <summary>
+    /// An object uploaded in S3 mode, the way Attic streams it: 200 and the chunked headers go out first, then each
+    /// chunk is fetched from S3 and copied. A storage failure can no longer change the status, so the body just ends
+    /// early (FIN): with the bucket index gone, 200 and zero bytes, the incident.
+    /// </summary>
+    private static async Task StorageBodyAsync(HttpContext http, ChunkStore store, IReadOnlyList<string> keys, CancellationToken ct)
+    {
+        StartOk(http);
+        await BodyWriter.StartAsync(http.Response, ct);
+        if (HttpMethods.IsHead(http.Request.Method))
+        {
+            return;
+        }
+
+        foreach (var key in keys)
+        {
+            try
+            {
+                await store.CopyToAsync(key, http.Response.Body, ct);
+            }
+            catch (Exception e) when (e is Amazon.Runtime.AmazonServiceException or HttpRequestException)
+            {
+                ApiEndpoints.LoggerOf(http).LogError("binary_cache: storage error reading {Key}: {Error}", key, ApiEndpoints.Describe(e));
+                await BodyWriter.AbortAsync(http);
+                return;
+            }
         }
     }
 

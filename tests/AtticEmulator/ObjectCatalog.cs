@@ -17,6 +17,20 @@ internal sealed class ObjectCatalog(EmulatorOptions options)
 
     public RequestCounter StorageRequests { get; } = new();
 
+    /// <summary><c>upload-path</c> requests per store hash, whatever their outcome.</summary>
+    public RequestCounter UploadRequests { get; } = new();
+
+    /// <summary>Adds an object built by an upload (its body already compressed, maybe in S3).</summary>
+    public void AddUploaded(StoreObject obj)
+    {
+        _objects[obj.StoreHash] = obj;
+        _corruptBodies.TryRemove(obj.StoreHash, out _);
+    }
+
+    /// <summary>Any object with this NAR hash (hex): Attic's global NAR store, which deduplicates uploads.</summary>
+    public StoreObject? FindByNarHash(string narHashHex) =>
+        _objects.Values.FirstOrDefault(o => string.Equals(o.NarHashHex, narHashHex, StringComparison.Ordinal));
+
     public StoreObject Add(string storePath, byte[] nar, IEnumerable<string>? references, string? deriver, IEnumerable<string>? signatures)
     {
         var storeHash = StoreHashOf(storePath);

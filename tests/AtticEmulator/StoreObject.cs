@@ -27,4 +27,8 @@ public sealed record StoreObject(
 
     /// <summary>Lengths of the compressed chunks that make up <see cref="Body"/>, in order.</summary>
     internal IReadOnlyList<int> ChunkLengths { get; init; } = [];
+
+    /// <summary>S3 keys of the compressed chunks, in order, for an object uploaded in S3 mode (null: memory only).
+    /// A healthy download streams these from S3; <see cref="Body"/> stays for the faults that alter it.</summary>
+    internal IReadOnlyList<string>? ChunkKeys { get; init; }
 }

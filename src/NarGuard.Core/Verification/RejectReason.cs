@@ -36,6 +36,8 @@ public enum RejectReason
     CircuitOpen,
     /// <summary>The storage probe (bucket index behind Attic) is failing, and this path is not in the spool.</summary>
     StorageUnhealthy,
+    /// <summary>The path was pushed through the proxy and its read-back failed: held until a read-back verifies it.</summary>
+    PublicationHold,
 }
 
 public static class RejectReasonExtensions
@@ -57,6 +59,7 @@ public static class RejectReasonExtensions
         RejectReason.SpoolError => "spool_error",
         RejectReason.CircuitOpen => "circuit_open",
         RejectReason.StorageUnhealthy => "storage_unhealthy",
+        RejectReason.PublicationHold => "publication_hold",
         _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, null),
     };
 }

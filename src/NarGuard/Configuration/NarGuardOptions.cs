@@ -47,6 +47,7 @@ public sealed class NarGuardOptions
     public Storage.StorageOptions Storage { get; set; } = new();
     public StreamingOptions Streaming { get; set; } = new();
     public Canary.CanaryOptions Canary { get; set; } = new();
+    public Publication.PublicationOptions Publication { get; set; } = new();
 }
 
 /// <summary>When NAR bytes flow to the client while they are verified, instead of after.</summary>

@@ -108,6 +108,7 @@ public static class NarGuardOptionsValidator
         Resilience.ResilienceOptionsValidator.Validate(options, errors);
         Health.HealthOptionsValidator.Validate(options, errors);
         Storage.StorageOptionsValidator.Validate(options, errors, Environment.GetEnvironmentVariable);
+        Publication.PublicationOptionsValidator.Validate(options, errors);
         return errors;
     }
 

@@ -5,6 +5,7 @@ using NarGuard.Core.Concurrency;
 using NarGuard.Core.NarInfos;
 using NarGuard.Core.Spool;
 using NarGuard.Core.Verification;
+using NarGuard.Publication;
 using NarGuard.Resilience;
 using NarGuard.Storage;
 using NarGuard.Telemetry;
@@ -30,9 +31,11 @@ public sealed class CacheGuard
     private readonly TimeProvider _time;
     // NAR jobs only: narinfo fetches never take this key space (see SingleFlight's remarks).
     private readonly SingleFlight<string, NarAnswer> _narFlights = new();
+    private readonly PublicationHolds _holds;
 
-    public CacheGuard(ResilientUpstream upstream, StorageHealth storage, NarSpool spool, Quarantine quarantine, NarInfoCache narInfos, NarGuardTelemetry telemetry, NarGuardOptions options, TimeProvider time, ILogger<CacheGuard> logger)
+    public CacheGuard(ResilientUpstream upstream, StorageHealth storage, NarSpool spool, Quarantine quarantine, NarInfoCache narInfos, NarGuardTelemetry telemetry, NarGuardOptions options, TimeProvider time, ILogger<CacheGuard> logger, PublicationHolds holds)
     {
+        _holds = holds;
         _upstream = upstream;
         _storage = storage;
         _spool = spool;
@@ -49,6 +52,11 @@ public sealed class CacheGuard
 
     public async Task<NarInfoAnswer> GetNarInfoAsync(string storeHash, string? authorization, CancellationToken cancellationToken)
     {
+        if (_holds.TryGet(storeHash, out var held))
+        {
+            // Pushed through the proxy, and Attic could not serve it back (docs/PUBLICATION.md): a 404 until it verifies.
+            return NarInfoAnswer.NotFound(RejectReason.PublicationHold, held.Describe());
+        }
         if (_quarantine.TryGet(storeHash, out var quarantined))
         {
             return NarInfoAnswer.NotFound(RejectReason.Quarantined, $"NAR quarantined after {quarantined.Label()}");
@@ -82,6 +90,10 @@ public sealed class CacheGuard
     /// </summary>
     public async Task<NarAnswer> GetNarAsync(string storeHash, string fileName, string? authorization, Func<NarInfo, StreamingSink>? openSink, CancellationToken cancellationToken)
     {
+        if (_holds.TryGet(storeHash, out var held))
+        {
+            return Reject(RejectReason.PublicationHold, storeHash, null, null, held.Describe());
+        }
         if (_quarantine.TryGet(storeHash, out var quarantined))
         {
             return Reject(RejectReason.Quarantined, storeHash, null, null, $"quarantined after {quarantined.Label()}");

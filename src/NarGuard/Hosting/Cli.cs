@@ -11,6 +11,7 @@ public static class Cli
     public const string Usage = """
         usage: narguard serve --upstream URL [--listen URL] [--spool DIR] [--config FILE]
                narguard check --upstream URL HASH|PATH... (audit the cache's NARs; narguard check --help)
+               narguard probe-publish --upstream URL [--profile small|closure] [--closure PATH] (push through Attic's API and read back; --help)
                narguard demo [--once]   (a broken Attic-shaped cache, straight and through the guard; needs nothing else)
                narguard healthcheck [--url URL] [--ready]   (exit 0 when the local instance answers; for container probes)
 
@@ -45,6 +46,10 @@ public static class Cli
         if (args[0] == "check")
         {
             return await Check.CheckCommand.RunAsync(args[1..], stdout, stderr);
+        }
+        if (args[0] == "probe-publish")
+        {
+            return await Publication.Probe.ProbePublishCommand.RunAsync(args[1..], stdout, stderr);
         }
         if (args[0] == "demo")
         {

@@ -30,6 +30,7 @@ public static class NarGuardApplicationBuilderExtensions
         var invoker = app.Services.GetRequiredService<HttpMessageInvoker>();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("NarGuard.Requests");
         var forwardConfig = new ForwarderRequestConfig { ActivityTimeout = TimeSpan.FromMinutes(5) };
+        var pushes = app.Services.GetRequiredService<NarGuard.Publication.PushGuard>();
 
         app.MapGet("/healthz", () => Results.Text("ok\n"));
         app.MapNarGuardHealth();
@@ -55,6 +56,10 @@ public static class NarGuardApplicationBuilderExtensions
                     return;
                 case CacheRouteKind.Nar:
                     await GuardEndpoints.NarAsync(context, guard, spool, telemetry, streaming, request.StoreHash!, request.FileName!);
+                    return;
+                case CacheRouteKind.PassThrough when pushes.Handles(context):
+                    // attic push: gated on the storage probe, recorded, and read back (docs/PUBLICATION.md).
+                    await pushes.HandleAsync(context);
                     return;
                 case CacheRouteKind.PassThrough:
                     var error = await forwarder.SendAsync(context, endpoint.Origin, invoker, forwardConfig, transformer);

@@ -5,6 +5,7 @@ using NarGuard.Core.Concurrency;
 using NarGuard.Core.Spool;
 using NarGuard.Guards;
 using NarGuard.Health;
+using NarGuard.Publication;
 using NarGuard.Resilience;
 using NarGuard.Storage;
 using NarGuard.Telemetry;
@@ -30,6 +31,7 @@ public static class NarGuardServiceCollectionExtensions
         services.AddNarGuardStorage(options);
         services.AddNarGuardHealth(options);
         services.AddNarGuardCanary(options);
+        services.AddNarGuardPublication(options);
         services.AddSingleton<CacheGuard>();
         services.AddHttpForwarder();
         services.AddSingleton(sp => new PassThroughTransformer(sp.GetRequiredService<UpstreamEndpoint>()));
