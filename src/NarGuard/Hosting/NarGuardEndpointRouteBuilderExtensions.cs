@@ -62,6 +62,13 @@ public static class NarGuardApplicationBuilderExtensions
                     await pushes.HandleAsync(context);
                     return;
                 case CacheRouteKind.PassThrough:
+                    if (path.EndsWith(NarGuard.Publication.PushGuard.UploadPathSuffix, StringComparison.Ordinal)
+                        && context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+                    {
+                        // Publication:Gate Off: a push still carries a whole NAR, which YARP streams; Kestrel's 30 MB
+                        // default would cut real pushes.
+                        limit.MaxRequestBodySize = null;
+                    }
                     var error = await forwarder.SendAsync(context, endpoint.Origin, invoker, forwardConfig, transformer);
                     telemetry.Request("passthrough", error == ForwarderError.None ? "forwarded" : "upstream_error");
                     if (error != ForwarderError.None)

@@ -85,10 +85,12 @@ public sealed class PushGateTests
         Assert.Equal(0, proxy.Metrics.Sum("narguard.publication.read_backs", "narguard.result", "ok") + proxy.Metrics.Sum("narguard.publication.read_backs", "narguard.result", "failed"));
     }
 
-    [Fact]
-    public async Task A_push_larger_than_Kestrels_default_body_limit_goes_through()
+    [Theory]
+    [InlineData(PublicationGateMode.Observe)]
+    [InlineData(PublicationGateMode.Off)]
+    public async Task A_push_larger_than_Kestrels_default_body_limit_goes_through(PublicationGateMode gate)
     {
-        await using var proxy = await ProxyFixture.StartAsync();
+        await using var proxy = await ProxyFixture.StartAsync(o => o.Publication.Gate = gate);
         var path = StorePaths.Make("large-push");
         var nar = Nar.OfText("large-push", 31 * 1024 * 1024); // Kestrel refuses bodies above 30 000 000 bytes by default
         var (status, body) = await AtticPush.PushAsync(proxy.Client, proxy.BaseUrl, "main", path, nar);
