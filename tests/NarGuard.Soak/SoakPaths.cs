@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Text;
 
 namespace NarGuard.Soak;
@@ -23,22 +22,6 @@ internal static class SoakPaths
             text.Append(words[random.Next(words.Length)]);
         }
         var contents = Encoding.ASCII.GetBytes(text.ToString(0, size));
-        using var nar = new MemoryStream();
-        foreach (var token in new[] { "nix-archive-1", "(", "type", "regular", "contents" })
-        {
-            Write(nar, Encoding.ASCII.GetBytes(token));
-        }
-        Write(nar, contents);
-        Write(nar, Encoding.ASCII.GetBytes(")"));
-        return nar.ToArray();
-    }
-
-    private static void Write(Stream stream, byte[] value)
-    {
-        Span<byte> length = stackalloc byte[8];
-        BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)value.Length);
-        stream.Write(length);
-        stream.Write(value);
-        stream.Write(new byte[(8 - value.Length % 8) % 8]);
+        return NarGuard.Core.Nars.NarFile.OfRegularFile(contents);
     }
 }

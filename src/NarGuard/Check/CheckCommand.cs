@@ -43,24 +43,8 @@ public static class CheckCommand
         """;
 
     /// <summary>Runs against the process console; Ctrl+C stops the run (exit 130).</summary>
-    public static async Task<int> RunAsync(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
-    {
-        using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            e.Cancel = true;
-            cancel.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
-        try
-        {
-            return await RunAsync(args, CheckConsole.FromProcess(stdout, stderr), cancel.Token).ConfigureAwait(false);
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-        }
-    }
+    public static Task<int> RunAsync(string[] args, TextWriter? stdout = null, TextWriter? stderr = null) =>
+        CheckConsole.RunInterruptibleAsync((console, token) => RunAsync(args, console, token), stdout, stderr);
 
     public static async Task<int> RunAsync(string[] args, CheckConsole console, CancellationToken cancellationToken = default)
     {

@@ -8,6 +8,27 @@ namespace NarGuard.Check;
 public sealed record CheckConsole(TextWriter Out, TextWriter Error, TextReader In, bool IsTerminal, int Width, Func<string, string?> GetEnvironmentVariable)
 {
     /// <summary>The process console. Not a terminal when stdout is redirected (a pipe, a file, CI).</summary>
+    /// <summary>Runs a command against the process console; Ctrl+C cancels the token instead of killing the process.</summary>
+    public static async Task<int> RunInterruptibleAsync(Func<CheckConsole, CancellationToken, Task<int>> run, TextWriter? stdout = null, TextWriter? stderr = null)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        using var cancel = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            return await run(FromProcess(stdout, stderr), cancel.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+
     public static CheckConsole FromProcess(TextWriter? stdout = null, TextWriter? stderr = null)
     {
         var realOut = stdout is null || ReferenceEquals(stdout, Console.Out);

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -26,17 +25,7 @@ public static class DemoNar
         return OfFile(Encoding.ASCII.GetBytes(text.ToString()));
     }
 
-    public static byte[] OfFile(byte[] contents)
-    {
-        using var stream = new MemoryStream(contents.Length + 256);
-        foreach (var token in new[] { "nix-archive-1", "(", "type", "regular", "contents" })
-        {
-            Write(stream, Encoding.ASCII.GetBytes(token));
-        }
-        Write(stream, contents);
-        Write(stream, ")"u8.ToArray());
-        return stream.ToArray();
-    }
+    public static byte[] OfFile(byte[] contents) => NarGuard.Core.Nars.NarFile.OfRegularFile(contents);
 
     /// <summary>
     /// <c>/nix/store/&lt;32 nix32 chars&gt;-narguard-demo-NAME</c>. The hash part is random per run: Nix caches
@@ -52,15 +41,5 @@ public static class DemoNar
             hash[i] = Nix32Alphabet[random[i] % 32];
         }
         return $"/nix/store/{new string(hash)}-narguard-demo-{name}";
-    }
-
-    // NAR strings: 64-bit little-endian length, the bytes, zero padding to a multiple of 8.
-    private static void Write(Stream stream, byte[] value)
-    {
-        Span<byte> length = stackalloc byte[8];
-        BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)value.Length);
-        stream.Write(length);
-        stream.Write(value);
-        stream.Write(new byte[(8 - value.Length % 8) % 8]);
     }
 }

@@ -45,24 +45,8 @@ public static class ProbePublishCommand
         Exit status: 0 every path published and read back intact, 1 anything failed, 2 bad usage or cache unreachable.
         """;
 
-    public static async Task<int> RunAsync(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
-    {
-        using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            e.Cancel = true;
-            cancel.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
-        try
-        {
-            return await RunAsync(args, CheckConsole.FromProcess(stdout, stderr), cancel.Token).ConfigureAwait(false);
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-        }
-    }
+    public static Task<int> RunAsync(string[] args, TextWriter? stdout = null, TextWriter? stderr = null) =>
+        CheckConsole.RunInterruptibleAsync((console, token) => RunAsync(args, console, token), stdout, stderr);
 
     /// <param name="afterPush">Runs between the pushes and the evidence after them (tests break the storage there).</param>
     public static async Task<int> RunAsync(string[] args, CheckConsole console, CancellationToken cancellationToken = default, Func<CancellationToken, Task>? afterPush = null)

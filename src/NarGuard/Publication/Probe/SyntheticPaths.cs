@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 using NarGuard.Core.Hashing;
@@ -52,17 +51,7 @@ public static class SyntheticPaths
     }
 
     /// <summary>The NAR of a single regular, non-executable file (what nix-store --dump writes for it).</summary>
-    public static byte[] NarOfFile(byte[] contents)
-    {
-        using var nar = new MemoryStream();
-        foreach (var token in new[] { "nix-archive-1", "(", "type", "regular", "contents" })
-        {
-            Write(nar, Encoding.ASCII.GetBytes(token));
-        }
-        Write(nar, contents);
-        Write(nar, ")"u8.ToArray());
-        return nar.ToArray();
-    }
+    public static byte[] NarOfFile(byte[] contents) => NarGuard.Core.Nars.NarFile.OfRegularFile(contents);
 
     private static PublishPath TextPath(string name, byte[] contents, IReadOnlyList<string> references, string origin)
     {
@@ -80,14 +69,5 @@ public static class SyntheticPaths
             text.Append("narguard publication probe ").Append(runId).Append(" path ").Append(index).Append(" line ").Append(line).Append('\n');
         }
         return Encoding.UTF8.GetBytes(text.ToString());
-    }
-
-    private static void Write(Stream stream, byte[] value)
-    {
-        Span<byte> length = stackalloc byte[8];
-        BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)value.Length);
-        stream.Write(length);
-        stream.Write(value);
-        stream.Write(new byte[(8 - value.Length % 8) % 8]);
     }
 }
