@@ -36,6 +36,10 @@ public enum RejectReason
     CircuitOpen,
     /// <summary>The storage probe (bucket index behind Attic) is failing, and this path is not in the spool.</summary>
     StorageUnhealthy,
+    /// <summary>The NAR URL names an upstream that is not configured (renamed or removed since the client got the narinfo).</summary>
+    UnknownUpstream,
+    /// <summary>A Range request whose bytes would come from another upstream's copy, which is not provably the same file (no equal FileHash).</summary>
+    RangeUnprovable,
 }
 
 public static class RejectReasonExtensions
@@ -57,6 +61,8 @@ public static class RejectReasonExtensions
         RejectReason.SpoolError => "spool_error",
         RejectReason.CircuitOpen => "circuit_open",
         RejectReason.StorageUnhealthy => "storage_unhealthy",
+        RejectReason.UnknownUpstream => "unknown_upstream",
+        RejectReason.RangeUnprovable => "range_unprovable",
         _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, null),
     };
 }
