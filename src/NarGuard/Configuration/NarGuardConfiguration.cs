@@ -64,6 +64,17 @@ public static class NarGuardConfiguration
             return new Loaded(null, configuration, errors);
         }
 
+        // The binder names only the type for an unknown key inside a list entry; say which entry.
+        var entryKeys = typeof(UpstreamOptions).GetProperties().Select(p => p.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var entry in configuration.GetSection("Upstreams").GetChildren())
+        {
+            errors.AddRange(entry.GetChildren().Where(c => !entryKeys.Contains(c.Key)).Select(c => $"{c.Path}: unknown setting (an upstream has {string.Join(", ", entryKeys)})."));
+        }
+        if (errors.Count > 0)
+        {
+            return new Loaded(null, configuration, errors);
+        }
+
         var options = new NarGuardOptions();
         try
         {

@@ -286,6 +286,6 @@ public sealed class CacheGuard
         return string.Equals(NarUrls.ServedUrl(info!)[4..], fileName, StringComparison.Ordinal) || string.Equals(info!.Url, "nar/" + fileName, StringComparison.Ordinal) ? entry : null;
     }
 
-    private static string Describe(IReadOnlyList<NarInfoAttempt?> attempts) =>
-        string.Join("; ", attempts.Where(a => a is not null).Select(a => $"{a!.Member.Name}: {(a.Acceptable ? "ok" : a.Fetch.Reason?.Label() + (a.Fetch.Status is { } s ? " " + s : "") + (a.Fetch.Detail is { } d ? " (" + d + ")" : ""))}"));
+    private string Describe(IReadOnlyList<NarInfoAttempt?> attempts) =>
+        string.Join("; ", attempts.Select((a, i) => a is null ? $"{_upstreams.Members[i].Name}: no answer (hedged or not reached)" : $"{a.Member.Name}: {(a.Acceptable ? "ok" : a.Fetch.Reason?.Label() + (a.Fetch.Status is { } s ? " " + s : "") + (a.Fetch.Detail is { } d ? " (" + d + ")" : ""))}"));
 }

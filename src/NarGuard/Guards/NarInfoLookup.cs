@@ -62,9 +62,11 @@ public sealed class NarInfoLookup
                 OnHedging = args =>
                 {
                     var state = args.ActionContext.Properties.GetValue(StateKey, null!);
-                    if (args.AttemptNumber < state.Members.Count)
+                    // Here the number counts hedged attempts from 0; the action generator's counts the first call as 0.
+                    var index = args.AttemptNumber + 1;
+                    if (index < state.Members.Count && state.Attempts[index - 1] is null)
                     {
-                        Log.NarInfoHedged(_logger, state.StoreHash, state.Members[args.AttemptNumber].Name, args.AttemptNumber);
+                        Log.NarInfoHedged(_logger, state.StoreHash, state.Members[index].Name, index);
                     }
                     return ValueTask.CompletedTask;
                 },

@@ -5,8 +5,8 @@ namespace NarGuard.Telemetry;
 // Event ids 160-179: several upstreams (narinfo lookup, NAR failover, nix-cache-info at start).
 internal static partial class Log
 {
-    [LoggerMessage(160, LogLevel.Debug, "narinfo hedged: store_hash={StoreHash} asking upstream={Upstream} (attempt {Attempt}) while the earlier ones have not answered")]
-    public static partial void NarInfoHedged(ILogger logger, string storeHash, string upstream, int attempt);
+    [LoggerMessage(160, LogLevel.Information, "narinfo hedged: store_hash={StoreHash} asking upstream={Upstream} (position {Position}) while the one before has not answered within Hedging:Delay")]
+    public static partial void NarInfoHedged(ILogger logger, string storeHash, string upstream, int position);
 
     [LoggerMessage(161, LogLevel.Warning, "NAR failover: store_hash={StoreHash} from={From} to={To} outcome={Outcome} detail={Detail}")]
     public static partial void NarFailover(ILogger logger, string storeHash, string from, string to, string outcome, string? detail);
@@ -17,6 +17,6 @@ internal static partial class Log
     [LoggerMessage(163, LogLevel.Warning, "nix-cache-info: upstream={Upstream} not checked at start ({Detail}); starting anyway, its StoreDir is assumed to be CacheInfo:StoreDir")]
     public static partial void CacheInfoUnchecked(ILogger logger, string upstream, string detail);
 
-    [LoggerMessage(164, LogLevel.Information, "narinfo served: store_hash={StoreHash} upstream={Upstream} after {Skipped} upstream(s) said no: {Detail}")]
-    public static partial void NarInfoFromLaterUpstream(ILogger logger, string storeHash, string upstream, int skipped, string detail);
+    [LoggerMessage(164, LogLevel.Information, "narinfo served by a later upstream: store_hash={StoreHash} upstream={Upstream} position={Position}; {Detail}")]
+    public static partial void NarInfoFromLaterUpstream(ILogger logger, string storeHash, string upstream, int position, string detail);
 }
