@@ -210,7 +210,7 @@ public sealed class CacheGuard
                 continue;
             }
             var answer = await _fetcher.FetchAndVerifyAsync(other, theirs, authorization, sink).ConfigureAwait(false);
-            Failover(member, other, info.StoreHash, answer.Entry is not null ? "served" : "rejected", answer.Entry is not null ? null : answer.Reason?.Label() + ": " + answer.Detail);
+            Failover(member, other, info.StoreHash, answer.Entry is not null ? "served" : "rejected", answer.Entry is not null ? "its copy verified" : answer.Reason?.Label() + ": " + answer.Detail);
             if (answer.Entry is not null || sink is { Started: true })
             {
                 return answer;
