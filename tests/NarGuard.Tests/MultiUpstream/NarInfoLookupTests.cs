@@ -92,6 +92,13 @@ public sealed class NarInfoLookupTests
         // The gauge has one set of state series per upstream; u1's "open" and b's "closed" are the ones at 1.
         Assert.Equal(2, proxy.Metrics.Sum("narguard.upstream.circuit.state"));
         Assert.Contains(proxy.Logs.Lines, l => l.Contains("upstream circuit opened", StringComparison.Ordinal) && l.Contains("upstream=u1", StringComparison.Ordinal));
+
+        // /readyz follows the first upstream (down: 503) and lists every upstream's circuit.
+        using var ready = await proxy.Client.GetAsync(proxy.BaseUrl + "/readyz");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        using var json = System.Text.Json.JsonDocument.Parse(await ready.Content.ReadAsStringAsync());
+        var upstreams = json.RootElement.GetProperty("upstreams").EnumerateArray().Select(u => (u.GetProperty("name").GetString(), u.GetProperty("circuit").GetString())).ToList();
+        Assert.Equal([("u1", "Open"), ("b", "Closed")], upstreams);
     }
 
     [Fact]
