@@ -53,7 +53,11 @@ public sealed class CacheGuard
             }
             return new NarInfoAnswer(NarUrls.ServedText(winner.Fetch.Info!, winner.Member.IsFirst ? null : winner.Member.Name), null, null, false, winner.Member.Name);
         }
-        var first = attempts[0]!;
+        // Attempts are values; only a cancelled one is missing (the client left while it ran).
+        if (attempts.FirstOrDefault(a => a is not null) is not { } first)
+        {
+            return NarInfoAnswer.NotFound(RejectReason.UpstreamError, "no upstream answered");
+        }
         if (_upstreams.IsSingle && first.Fetch.Reason == RejectReason.Quarantined)
         {
             return NarInfoAnswer.NotFound(RejectReason.Quarantined, first.Fetch.Detail);
