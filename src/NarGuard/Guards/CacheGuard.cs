@@ -159,9 +159,10 @@ public sealed class CacheGuard
 
     /// <summary>
     /// The client's upstream first (unless its copy is quarantined), then every other upstream in order whose narinfo
-    /// describes the same NAR (NarHash, NarSize) in the same compression: the client decompresses with ITS narinfo's
-    /// compression, so a copy in another one is never served under its URL (no transcoding: a failover is rare, and
-    /// rebuilding is the safe answer). A streamed response can switch only while nothing went out.
+    /// describes the same NAR (NarHash, NarSize). The client decompresses with ITS narinfo's compression, so a copy in
+    /// another one is never served as it is: it is re-encoded into the client's compression and verified again against
+    /// the client's narinfo (when that narinfo has no FileHash/FileSize and NarGuard can write the compression, see
+    /// <see cref="NarTranscoder"/>), else skipped. A streamed response can switch only while nothing went out.
     /// </summary>
     private async Task<NarAnswer> FetchWithFailoverAsync(UpstreamMember member, NarInfo info, bool quarantinedHere, string? authorization, StreamingSink? sink, bool isRange)
     {
@@ -203,14 +204,27 @@ public sealed class CacheGuard
                 Failover(member, other, info.StoreHash, "nar_hash_differs", $"NarHash {theirs.NarHash.ToNix32String()} / NarSize {theirs.NarSize} there, {info.NarHash.ToNix32String()} / {info.NarSize} in the client's narinfo");
                 continue;
             }
-            if (theirs.Compression != info.Compression)
-            {
-                Failover(member, other, info.StoreHash, "compression_differs", $"{theirs.CompressionName} there, {info.CompressionName} in the client's narinfo");
-                continue;
-            }
             if (isRange && !SameFile(info, theirs))
             {
                 Failover(member, other, info.StoreHash, "range_unprovable", "a Range request needs the same file, and FileHash does not prove it");
+                continue;
+            }
+            if (theirs.Compression != info.Compression)
+            {
+                if (!CanTranscode(theirs, info))
+                {
+                    Failover(member, other, info.StoreHash, "compression_differs", $"{theirs.CompressionName} there, {info.CompressionName} in the client's narinfo{(info.FileHash is null ? "" : " (which has a FileHash)")}");
+                    continue;
+                }
+                // Not streamed: the client waits while the copy is fetched, verified, re-encoded and verified again.
+                var copy = await _fetcher.FetchAndVerifyAsync(other, theirs, authorization, sink: null).ConfigureAwait(false);
+                var transcoded = copy.Entry is { } verified ? await _fetcher.TranscodeAsync(other, verified, theirs, info).ConfigureAwait(false) : copy;
+                Failover(member, other, info.StoreHash, transcoded.Entry is not null ? "served_transcoded" : "rejected",
+                    transcoded.Entry is not null ? $"its {theirs.CompressionName} copy verified and re-encoded as {info.CompressionName}" : transcoded.Reason?.Label() + ": " + transcoded.Detail);
+                if (transcoded.Entry is not null)
+                {
+                    return transcoded;
+                }
                 continue;
             }
             var answer = await _fetcher.FetchAndVerifyAsync(other, theirs, authorization, sink).ConfigureAwait(false);
@@ -272,6 +286,10 @@ public sealed class CacheGuard
 
     private NarInfo? SuppliedInfo(SpoolEntry entry) =>
         _spool.ReadNarInfo(entry) is { } text && NarInfo.TryParse(text, out var info, out _) ? info : null;
+
+    // A re-encoded copy cannot match a FileHash/FileSize the client holds (nor would the spool's scrub accept it).
+    private static bool CanTranscode(NarInfo theirs, NarInfo client) =>
+        client.FileHash is null && client.FileSize is null && NarTranscoder.CanTranscode(theirs.Compression, client.Compression);
 
     private static bool SameFile(NarInfo a, NarInfo? b) =>
         b is not null && a.FileHash is { } fa && b.FileHash is { } fb && fa.Equals(fb) && a.FileSize == b.FileSize;

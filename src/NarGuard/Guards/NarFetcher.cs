@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.IO.Pipelines;
 using Microsoft.Extensions.Logging;
 using NarGuard.Core.Concurrency;
 using NarGuard.Core.NarInfos;
@@ -98,6 +99,79 @@ public sealed class NarFetcher(NarSpool spool, Quarantine quarantines, NarInfoCa
             Log.SpoolWriteFailed(logger, info.StoreHash, ex.GetType().Name + ": " + ex.Message);
             return Reject(member, RejectReason.SpoolError, info.StoreHash, info, null, "spool temp file could not be created");
         }
+    }
+
+    /// <summary>
+    /// Re-encodes <paramref name="supplier"/>'s verified copy (<paramref name="source"/>, described by <paramref name="theirs"/>)
+    /// into the compression of the client's narinfo <paramref name="client"/>, verifying the new bytes against that
+    /// narinfo as they are written (one pass, through a bounded pipe), and spools them in place of the source. Only
+    /// for narinfos without FileHash/FileSize (Attic's): new bytes cannot match a file hash the client was given.
+    /// The spooled narinfo is the client's with the supplier's URL, so a Range request for the client's own
+    /// upstream never splices these bytes onto another file.
+    /// </summary>
+    public async Task<NarAnswer> TranscodeAsync(UpstreamMember supplier, SpoolEntry source, NarInfo theirs, NarInfo client)
+    {
+        using var activity = NarGuardTelemetry.ActivitySource.StartActivity("narguard.nar.transcode");
+        activity?.SetTag("narguard.upstream", supplier.Name);
+        activity?.SetTag("narguard.compression.from", theirs.CompressionName);
+        activity?.SetTag("narguard.compression.to", client.CompressionName);
+        var started = time.GetTimestamp();
+        using var deadline = new CancellationTokenSource(supplier.Options.Timeouts.Nar, time);
+        var input = spool.OpenRead(source);
+        if (input is null)
+        {
+            return Reject(supplier, RejectReason.SpoolError, client.StoreHash, client, null, "the verified copy left the spool before it could be transcoded");
+        }
+        await using (input)
+        {
+            try
+            {
+                using var writer = spool.BeginWrite(client.StoreHash);
+                var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 1024 * 1024, resumeWriterThreshold: 512 * 1024));
+                var produce = ProduceAsync(input, theirs.Compression, client.Compression, pipe.Writer, deadline.Token);
+                VerificationResult result;
+                await using (var transcoded = pipe.Reader.AsStream())
+                {
+                    result = await NarVerifier.VerifyAsync(transcoded, NarExpectation.From(client), writer.Stream, deadline.Token).ConfigureAwait(false);
+                }
+                await produce.ConfigureAwait(false);
+                if (!result.IsValid)
+                {
+                    // The supplier's copy verified: a failure here is NarGuard's, so nobody is quarantined.
+                    return Reject(supplier, result.Reason!.Value, client.StoreHash, client, null, "transcoded copy did not verify: " + result.Detail,
+                        bytesReceived: 0, narBytes: result.NarBytes, actualHash: result.ActualNarHash);
+                }
+                var entry = spool.Commit(writer, client.NarHash.ToNix32(), NarUrls.ServedText(client, supplier.Name));
+                var elapsed = time.GetElapsedTime(started);
+                Log.NarTranscoded(logger, client.StorePath, supplier.Name, theirs.CompressionName, client.CompressionName, result.CompressedBytes, elapsed.TotalMilliseconds);
+                return new NarAnswer(entry, null, null, false, supplier.Name);
+            }
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+            {
+                return Reject(supplier, RejectReason.Timeout, client.StoreHash, client, null, $"not transcoded within {supplier.Options.Timeouts.Nar.TotalSeconds:0} s");
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                Log.SpoolWriteFailed(logger, client.StoreHash, ex.GetType().Name + ": " + ex.Message);
+                return Reject(supplier, RejectReason.SpoolError, client.StoreHash, client, null, "the transcoded copy could not be spooled");
+            }
+        }
+    }
+
+    // Completes the pipe with the transcoder's failure, if any: the verifier then sees a broken body, never a clean end.
+    private static async Task ProduceAsync(Stream input, NarCompression from, NarCompression to, PipeWriter writer, CancellationToken cancellationToken)
+    {
+        Exception? failure = null;
+        try
+        {
+            await using var output = writer.AsStream(leaveOpen: true);
+            await NarTranscoder.TranscodeAsync(input, from, to, output, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            failure = ex;
+        }
+        await writer.CompleteAsync(failure).ConfigureAwait(false);
     }
 
     /// <summary>Records a rejection of <paramref name="member"/>'s answer (null: no upstream was asked) and builds the 404 answer.</summary>

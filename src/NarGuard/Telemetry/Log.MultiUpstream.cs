@@ -19,4 +19,7 @@ internal static partial class Log
 
     [LoggerMessage(164, LogLevel.Information, "narinfo served by a later upstream: store_hash={StoreHash} upstream={Upstream} position={Position}; {Detail}")]
     public static partial void NarInfoFromLaterUpstream(ILogger logger, string storeHash, string upstream, int position, string detail);
+
+    [LoggerMessage(165, LogLevel.Warning, "NAR transcoded: store_path={StorePath} upstream={Upstream} from={From} to={To} bytes={Bytes} duration_ms={DurationMs:F0}: its copy was the only intact one, in another compression than the client's narinfo")]
+    public static partial void NarTranscoded(ILogger logger, string storePath, string upstream, string from, string to, long bytes, double durationMs);
 }

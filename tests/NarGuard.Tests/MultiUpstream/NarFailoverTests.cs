@@ -91,10 +91,42 @@ public sealed class NarFailoverTests
     }
 
     [Fact]
-    public async Task A_copy_in_another_compression_is_never_served_under_the_clients_url()
+    public async Task A_copy_in_another_compression_is_reencoded_into_the_clients_and_verified_again()
     {
         await using var env = await TwoUpstreams.StartAsync(b: new EmulatorOptions { Compression = BodyCompression.Xz });
         var obj = env.AddToBoth("other-compression");
+        env.A.SetFault(obj.StoreHash, Fault.Empty);
+
+        using var nar = await env.Proxy.Client.GetAsync($"nar/{obj.StoreHash}.nar");
+
+        // The client holds A's narinfo (zstd, no FileHash): it gets zstd bytes that decompress to the very NAR.
+        Assert.Equal(HttpStatusCode.OK, nar.StatusCode);
+        Assert.Equal("b", Header(nar, "X-NarGuard-Upstream"));
+        using var zstd = new ZstdSharp.Decompressor();
+        Assert.Equal(obj.Nar, zstd.Unwrap(await nar.Content.ReadAsByteArrayAsync()).ToArray());
+        Assert.Equal(1, env.B.NarRequests(obj.StoreHash));
+        Assert.Equal(1, env.Proxy.Metrics.Sum("narguard.upstream.failovers", "narguard.outcome", "served_transcoded"));
+        Assert.Contains(env.Proxy.Logs.Lines, l => l.StartsWith("NAR transcoded", StringComparison.Ordinal) && l.Contains("from=xz to=zstd", StringComparison.Ordinal));
+
+        // The re-encoded bytes are no upstream's file: a Range request for A's URL must not splice them onto A's.
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"nar/{obj.StoreHash}.nar");
+        request.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(10, null);
+        using var range = await env.Proxy.Client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.NotFound, range.StatusCode);
+        Assert.Equal("range_unprovable", Header(range, "X-NarGuard-Reason"));
+
+        // A full request is a spool hit now.
+        using var again = await env.Proxy.Client.GetAsync($"nar/{obj.StoreHash}.nar");
+        Assert.Equal("spool", Header(again, "X-NarGuard-Source"));
+        Assert.Equal(obj.Nar, zstd.Unwrap(await again.Content.ReadAsByteArrayAsync()).ToArray());
+    }
+
+    [Fact]
+    public async Task A_copy_that_cannot_be_reencoded_into_the_clients_compression_is_never_served()
+    {
+        // The client's narinfo says xz, which NarGuard cannot write; B's zstd bytes must not reach it.
+        await using var env = await TwoUpstreams.StartAsync(a: new EmulatorOptions { Compression = BodyCompression.Xz });
+        var obj = env.AddToBoth("cannot-reencode");
         env.A.SetFault(obj.StoreHash, Fault.Empty);
 
         using var nar = await env.Proxy.Client.GetAsync($"nar/{obj.StoreHash}.nar");

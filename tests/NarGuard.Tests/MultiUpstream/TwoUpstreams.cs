@@ -20,14 +20,14 @@ public sealed class TwoUpstreams : IAsyncDisposable
     public AtticEmulatorServer A => Proxy.Upstream;
     public AtticEmulatorServer B { get; }
 
-    public static async Task<TwoUpstreams> StartAsync(Action<NarGuardOptions>? configure = null, EmulatorOptions? b = null, Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null)
+    public static async Task<TwoUpstreams> StartAsync(Action<NarGuardOptions>? configure = null, EmulatorOptions? b = null, Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null, EmulatorOptions? a = null)
     {
         var second = await AtticEmulatorServer.StartAsync(b ?? new EmulatorOptions());
         var proxy = await ProxyFixture.StartAsync(o =>
         {
             o.Upstreams.Add(new UpstreamOptions { Name = "b", Url = second.CacheUrl });
             configure?.Invoke(o);
-        }, services: services);
+        }, emulator: a is null ? null : a with { StallDuration = TimeSpan.FromSeconds(20) }, services: services);
         return new TwoUpstreams(proxy, second);
     }
 
