@@ -227,7 +227,10 @@ public sealed class CacheGuard
                 }
                 continue;
             }
-            var answer = await _fetcher.FetchAndVerifyAsync(other, theirs, authorization, sink).ConfigureAwait(false);
+            // The stream's Content-Length is the client's FileSize, when its narinfo has one: another encoding of the
+            // same NAR (another size) is then fetched into the spool and served from there instead.
+            var streamTo = sink is not null && (info.FileSize is null || theirs.FileSize == info.FileSize) ? sink : null;
+            var answer = await _fetcher.FetchAndVerifyAsync(other, theirs, authorization, streamTo).ConfigureAwait(false);
             Failover(member, other, info.StoreHash, answer.Entry is not null ? "served" : "rejected", answer.Entry is not null ? "its copy verified" : answer.Reason?.Label() + ": " + answer.Detail);
             if (answer.Entry is not null || sink is { Started: true })
             {
