@@ -88,6 +88,41 @@ in
       '';
     };
 
+    upstreams = lib.mkOption {
+      default = [ ];
+      example = lib.literalExpression ''[ { name = "nixos"; url = "https://cache.nixos.org"; } ]'';
+      description = ''
+        Further upstreams, asked in this order after `upstream` (the settings key `Upstreams`). A narinfo comes from the
+        first upstream that has the path; a NAR whose body fails verification is served from the next upstream whose
+        narinfo has the same NarHash and compression. Per-upstream timeouts, redirect hosts and circuit settings go
+        into `settings.Upstreams` (this option fills Name, Url, Host and TokenFile).
+      '';
+      type = lib.types.listOf (
+        lib.types.submodule {
+          options = {
+            name = lib.mkOption {
+              type = lib.types.strMatching "[a-z0-9][a-z0-9-]{0,31}";
+              description = "Short unique name: a metric label and a path segment of this upstream's NAR URLs.";
+            };
+            url = lib.mkOption {
+              type = lib.types.strMatching "https?://.+";
+              description = "The cache URL, including the cache name for Attic.";
+            };
+            host = lib.mkOption {
+              type = lib.types.nullOr lib.types.str;
+              default = null;
+              description = "Host header sent to this upstream. Default: the URL's host.";
+            };
+            tokenFile = lib.mkOption {
+              type = lib.types.nullOr lib.types.str;
+              default = null;
+              description = "A file holding this upstream's Bearer token, read through LoadCredential like tokenFile.";
+            };
+          };
+        }
+      );
+    };
+
     listen = {
       address = lib.mkOption {
         type = lib.types.str;
@@ -211,8 +246,9 @@ in
   config = lib.mkIf cfg.enable {
     assertions = [
       {
-        assertion = !(inStore cfg.tokenFile) && !(inStore cfg.storage.credentialsFile);
-        message = "services.narguard: tokenFile and storage.credentialsFile must be paths outside the Nix store (it is world-readable).";
+        assertion =
+          !(inStore cfg.tokenFile) && !(inStore cfg.storage.credentialsFile) && !(lib.any (u: inStore u.tokenFile) cfg.upstreams);
+        message = "services.narguard: tokenFile, upstreams.*.tokenFile and storage.credentialsFile must be paths outside the Nix store (it is world-readable).";
       }
       {
         assertion =
@@ -239,6 +275,18 @@ in
       Telemetry.Prometheus = cfg.telemetry.prometheus;
     }
     // lib.optionalAttrs (cfg.upstreamHost != null) { UpstreamHost = cfg.upstreamHost; }
+    // lib.optionalAttrs (cfg.upstreams != [ ]) {
+      # Tokens are credentials of the unit, never in the store: the settings file only names where systemd puts them.
+      Upstreams = map (
+        u:
+        {
+          Name = u.name;
+          Url = u.url;
+        }
+        // lib.optionalAttrs (u.host != null) { Host = u.host; }
+        // lib.optionalAttrs (u.tokenFile != null) { TokenFile = "/run/credentials/narguard.service/upstream-token-${u.name}"; }
+      ) cfg.upstreams;
+    }
     // lib.optionalAttrs (cfg.storage.endpoint != null) {
       Storage = {
         Endpoint = cfg.storage.endpoint;
@@ -265,7 +313,9 @@ in
         ExecStart =
           "${lib.getExe cfg.package} serve --config ${configFile}"
           + lib.optionalString (cfg.tokenFile != null) " --upstream-token-file %d/upstream-token";
-        LoadCredential = lib.optional (cfg.tokenFile != null) "upstream-token:${cfg.tokenFile}";
+        LoadCredential =
+          lib.optional (cfg.tokenFile != null) "upstream-token:${cfg.tokenFile}"
+          ++ map (u: "upstream-token-${u.name}:${u.tokenFile}") (lib.filter (u: u.tokenFile != null) cfg.upstreams);
         EnvironmentFile = lib.optional (cfg.storage.credentialsFile != null) cfg.storage.credentialsFile;
 
         Restart = "on-failure";

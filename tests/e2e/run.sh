@@ -50,11 +50,22 @@ MODE_TABLE=(
   "large_truncated    large_truncated      Truncated          large_truncated"
   "closure            closure              Healthy            closure,closure_b,closure_a"
   "closure_broken_dep closure_broken_dep_b Empty              closure_broken_dep,closure_broken_dep_b,closure_broken_dep_a"
+  "failover_empty     failover_empty       Empty              failover_empty"
+  "failover_corrupt   failover_corrupt     Corrupt            failover_corrupt"
+  "failover_large     failover_large       Empty              failover_large"
+  "failover_large_corrupt failover_large_corrupt Corrupt      failover_large_corrupt"
+  "failover_transcode failover_transcode   Empty              failover_transcode"
 )
+# The failover modes: upstream A (the emulator above) holds the broken copy, upstream B (a second emulator process,
+# NarGuard's second --upstream) an intact one. B holds only these paths, so every other mode meets a 404 there.
+FAILOVER_MODES=" failover_empty failover_corrupt failover_large failover_large_corrupt "
+# failover_transcode: B lacks the path; upstream C (a third emulator, NarGuard's third --upstream) holds it intact but
+# in another compression (xz, or zstd when A serves xz), which NarGuard re-encodes into A's and verifies again.
+TRANSCODE_MODES=" failover_transcode "
 # Must come from the cache, not from a local build, in either mode.
-MUST_SUBSTITUTE=" healthy large redirect closure "
+MUST_SUBSTITUTE=" healthy large redirect closure failover_empty failover_corrupt failover_large failover_transcode "
 # Against a raw Attic, Nix 2.8 without --fallback cannot get past these (CONTEXT.md §2).
-DIRECT_EXPECTED_FAIL=" empty truncated corrupt garbage nar_500 incomplete_nar narinfo_500 narinfo_garbage reset stall redirect_broken size_bomb large_corrupt large_truncated closure_broken_dep "
+DIRECT_EXPECTED_FAIL=" empty truncated corrupt garbage nar_500 incomplete_nar narinfo_500 narinfo_garbage reset stall redirect_broken size_bomb large_corrupt large_truncated closure_broken_dep failover_empty failover_corrupt failover_large failover_large_corrupt failover_transcode "
 
 NIX_TIMEOUT=120
 STALL_SECONDS=30          # emulator: silence after the first chunk (longer than both client timeouts)
@@ -89,6 +100,8 @@ WORK=$(cd "$WORK" && pwd)
 EXPR=$WORK/e2e.nix
 MARKER=$WORK/built.log
 EMU_PID=
+EMU_B_PID=
+EMU_C_PID=
 PROXY_PID=
 
 stop_pid() { # stop_pid PID NAME: SIGTERM, then SIGKILL after 10 s
@@ -103,6 +116,8 @@ cleanup() {
   local rc=$?
   stop_pid "$PROXY_PID" narguard
   stop_pid "$EMU_PID" attic-emulator
+  stop_pid "$EMU_B_PID" attic-emulator-b
+  stop_pid "$EMU_C_PID" attic-emulator-c
   # Logs of a failed run stay for whoever has to read them (CI can upload the dir).
   if ((KEEP || rc != 0)); then log "e2e: logs kept in $WORK"; else rm -rf "$WORK"; fi
   exit "$rc"
@@ -153,7 +168,7 @@ write_expr() {
     for m in $(all_modes); do
       case $m in
         # ~10 MB: 167 chunks of 64 KiB, so many zstd frames / xz streams in one body
-        large|large_corrupt|large_truncated) echo "    $m = mk \"$m\" \"/usr/bin/seq 1 1500000 > \$out\";" ;;
+        large|large_corrupt|large_truncated|failover_large|failover_large_corrupt) echo "    $m = mk \"$m\" \"/usr/bin/seq 1 1500000 > \$out\";" ;;
         closure|closure_broken_dep)
           echo "    ${m}_a = text \"${m}_a\";"
           echo "    ${m}_b = mk \"${m}_b\" \"echo \${${m}_a} > \$out\";"
@@ -176,6 +191,14 @@ nix-build --no-out-link "$EXPR" -A all >"$WORK/setup.log" 2>&1 || { tail -n 20 "
 while read -r name path; do OUT[$name]=$path; done < <(nix eval --raw -f "$EXPR" listing; echo)
 rm -rf "$WORK/cache"
 nix copy --to "file://$WORK/cache?compression=none" "${OUT[@]}" >>"$WORK/setup.log" 2>&1 || die "nix copy failed (see $WORK/setup.log)"
+rm -rf "$WORK/cache-b"
+FAILOVER_PATHS=()
+for m in $FAILOVER_MODES; do FAILOVER_PATHS+=("${OUT[$m]}"); done
+nix copy --to "file://$WORK/cache-b?compression=none" "${FAILOVER_PATHS[@]}" >>"$WORK/setup.log" 2>&1 || die "nix copy (upstream B) failed (see $WORK/setup.log)"
+rm -rf "$WORK/cache-c"
+TRANSCODE_PATHS=()
+for m in $TRANSCODE_MODES; do TRANSCODE_PATHS+=("${OUT[$m]}"); done
+nix copy --to "file://$WORK/cache-c?compression=none" "${TRANSCODE_PATHS[@]}" >>"$WORK/setup.log" 2>&1 || die "nix copy (upstream C) failed (see $WORK/setup.log)"
 delete_paths() { # delete_paths PATH...: referrers first; absent paths are fine
   local p
   nix-store --delete "$@" >/dev/null 2>&1 && return 0
@@ -213,13 +236,27 @@ free_port() {
 if ((DIRECT)); then
   SUBSTITUTER=$EMU_URL/main
 else
+  # Upstream B: the intact copies of the failover modes, and nothing else.
+  dotnet "$EMU_DLL" --listen http://127.0.0.1:0 --cache main --binary-cache "$WORK/cache-b" --compression "$COMPRESSION" \
+    >"$WORK/emulator-b.log" 2>&1 &
+  EMU_B_PID=$!
+  EMU_B_URL=$(wait_for_line "$WORK/emulator-b.log" "$EMU_B_PID" 60) || { cat "$WORK/emulator-b.log" >&2; die "emulator B did not start"; }
+  log "e2e: emulator B at $EMU_B_URL (pid $EMU_B_PID)"
+  # Upstream C: the transcode modes' paths, in another compression than A's.
+  C_COMPRESSION=xz
+  [[ $COMPRESSION == xz ]] && C_COMPRESSION=zstd
+  dotnet "$EMU_DLL" --listen http://127.0.0.1:0 --cache main --binary-cache "$WORK/cache-c" --compression "$C_COMPRESSION" \
+    >"$WORK/emulator-c.log" 2>&1 &
+  EMU_C_PID=$!
+  EMU_C_URL=$(wait_for_line "$WORK/emulator-c.log" "$EMU_C_PID" 60) || { cat "$WORK/emulator-c.log" >&2; die "emulator C did not start"; }
+  log "e2e: emulator C at $EMU_C_URL (pid $EMU_C_PID, $C_COMPRESSION)"
   PROXY_PORT=$(free_port) || die "no free port"
   PROXY_URL=http://127.0.0.1:$PROXY_PORT
   rm -rf "$WORK/spool"
   # The large modes (about 10 MB of NAR) are streamed: bytes reach Nix while they verify, so a late failure
   # aborts the stream and Nix's retry must meet a 404 (the streamed-mode guarantee, checked with the real client).
   NARGUARD_Timeouts__Stall=$PROXY_STALL NARGUARD_Streaming__MinNarSize=1000000 dotnet "$PROXY_DLL" serve --upstream "$EMU_URL/main" \
-    --listen "$PROXY_URL" --spool "$WORK/spool" >"$WORK/narguard.log" 2>&1 &
+    --upstream "b=$EMU_B_URL/main" --upstream "c=$EMU_C_URL/main" --listen "$PROXY_URL" --spool "$WORK/spool" >"$WORK/narguard.log" 2>&1 &
   PROXY_PID=$!
   for i in $(seq 1 600); do
     kill -0 "$PROXY_PID" 2>/dev/null || { tail -n 40 "$WORK/narguard.log" >&2; die "narguard exited"; }
@@ -242,6 +279,13 @@ error_summary() {
   first=$(grep -m1 -E '^error' "$1" | cut -c1-200 || true)
   [[ -n $first ]] || first=$(tail -n 1 "$1" | cut -c1-200)
   if grep -q "try '--fallback'" "$1"; then echo "$first [then: some substitutes failed, try '--fallback']"; else echo "$first"; fi
+}
+
+# served_by URL PATH: that emulator was asked for this path's NAR
+served_by() {
+  local hash
+  hash=$(store_hash "$2")
+  curl -s "$1/_emulator/stats" | tr -d ' \n' | grep -q "\"nar\":{[^}]*\"$hash\":"
 }
 
 # run_mode MODE: sets RESULT (ok|fail), REASON, HOW (substituted|built locally)
@@ -274,7 +318,13 @@ run_mode() {
   elif [[ $(tail -n 1 "$WORK/$mode.out") != "$path" ]]; then REASON="printed '$(tail -n 1 "$WORK/$mode.out")', expected $path"
   elif ! nix-store --verify-path "$path" >/dev/null 2>"$WORK/$mode.verify"; then REASON="nix-store --verify-path: $(tail -n 1 "$WORK/$mode.verify")"
   elif [[ $MUST_SUBSTITUTE == *" $mode "* ]] && ((${#built[@]})); then REASON="must be substituted, but was ${HOW%%,*}"
+  elif ((!DIRECT)) && [[ $FAILOVER_MODES == *" $mode "* && $MUST_SUBSTITUTE == *" $mode "* ]] && ! served_by "$EMU_B_URL" "$path"; then
+    REASON="substituted, but upstream B was never asked for the NAR"
+  elif ((!DIRECT)) && [[ $TRANSCODE_MODES == *" $mode "* ]] && ! served_by "$EMU_C_URL" "$path"; then
+    REASON="substituted, but upstream C was never asked for the NAR"
   else RESULT=ok; REASON=; fi
+  if ((!DIRECT)) && [[ $FAILOVER_MODES == *" $mode "* && $RESULT == ok && $HOW == substituted* ]]; then HOW="$HOW (from upstream B)"; fi
+  if ((!DIRECT)) && [[ $TRANSCODE_MODES == *" $mode "* && $RESULT == ok && $HOW == substituted* ]]; then HOW="$HOW (from upstream C, re-encoded)"; fi
 }
 
 log "e2e: ${#SELECTED[@]} modes against $SUBSTITUTER ($( ((DIRECT)) && echo 'direct: no proxy' || echo 'through narguard'))"
@@ -297,6 +347,8 @@ for mode in "${SELECTED[@]}"; do
 done
 
 curl -s "$EMU_URL/_emulator/stats" >"$WORK/emulator-stats.json" || true
+[[ -n $EMU_B_PID ]] && { curl -s "$EMU_B_URL/_emulator/stats" >"$WORK/emulator-b-stats.json" || true; }
+[[ -n $EMU_C_PID ]] && { curl -s "$EMU_C_URL/_emulator/stats" >"$WORK/emulator-c-stats.json" || true; }
 if ((DIRECT)); then
   expected=()
   for m in "${SELECTED[@]}"; do [[ $DIRECT_EXPECTED_FAIL == *" $m "* ]] && expected+=("$m"); done

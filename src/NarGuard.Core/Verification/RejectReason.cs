@@ -38,6 +38,10 @@ public enum RejectReason
     StorageUnhealthy,
     /// <summary>The path was pushed through the proxy and its read-back failed: held until a read-back verifies it.</summary>
     PublicationHold,
+    /// <summary>The NAR URL names an upstream that is not configured (renamed or removed since the client got the narinfo).</summary>
+    UnknownUpstream,
+    /// <summary>A Range request whose bytes would come from another upstream's copy, which is not provably the same file (no equal FileHash).</summary>
+    RangeUnprovable,
 }
 
 public static class RejectReasonExtensions
@@ -60,6 +64,8 @@ public static class RejectReasonExtensions
         RejectReason.CircuitOpen => "circuit_open",
         RejectReason.StorageUnhealthy => "storage_unhealthy",
         RejectReason.PublicationHold => "publication_hold",
+        RejectReason.UnknownUpstream => "unknown_upstream",
+        RejectReason.RangeUnprovable => "range_unprovable",
         _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, null),
     };
 }

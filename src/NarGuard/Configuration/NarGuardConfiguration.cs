@@ -27,6 +27,7 @@ public static class NarGuardConfiguration
     public static Loaded Load(string[] args, IDictionary<string, string?>? environment = null)
     {
         var errors = new List<string>();
+        (args, var upstreamCount) = UpstreamArguments.Expand(args);
         // First pass without the file, only to learn which file to read.
         var early = Sources(new ConfigurationBuilder(), args, environment).Build();
         var explicitFile = early["Config"];
@@ -56,6 +57,23 @@ public static class NarGuardConfiguration
         {
             return new Loaded(null, configuration, errors);
         }
+        if (upstreamCount > 1 && HasUpstreamsOutsideCommandLine(file, environment))
+        {
+            // Merging would pair a command-line URL with another entry's token from the file: refuse instead.
+            errors.Add($"Upstreams: set in the config file or environment, and --upstream given {upstreamCount} times on the command line; configure the list in one place.");
+            return new Loaded(null, configuration, errors);
+        }
+
+        // The binder names only the type for an unknown key inside a list entry; say which entry.
+        var entryKeys = typeof(UpstreamOptions).GetProperties().Select(p => p.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var entry in configuration.GetSection("Upstreams").GetChildren())
+        {
+            errors.AddRange(entry.GetChildren().Where(c => !entryKeys.Contains(c.Key)).Select(c => $"{c.Path}: unknown setting (an upstream has {string.Join(", ", entryKeys)})."));
+        }
+        if (errors.Count > 0)
+        {
+            return new Loaded(null, configuration, errors);
+        }
 
         var options = new NarGuardOptions();
         try
@@ -70,6 +88,16 @@ public static class NarGuardConfiguration
         }
         errors.AddRange(NarGuardOptionsValidator.Validate(options));
         return new Loaded(errors.Count == 0 ? options : null, configuration, errors);
+    }
+
+    private static bool HasUpstreamsOutsideCommandLine(string file, IDictionary<string, string?>? environment)
+    {
+        var builder = new ConfigurationBuilder();
+        if (File.Exists(file))
+        {
+            builder.AddJsonFile(Path.GetFullPath(file), optional: false, reloadOnChange: false);
+        }
+        return Sources(builder, [], environment).Build().GetSection("Upstreams").GetChildren().Any();
     }
 
     private static IConfigurationBuilder Sources(IConfigurationBuilder builder, string[] args, IDictionary<string, string?>? environment)

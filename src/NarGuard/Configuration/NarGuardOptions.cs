@@ -10,6 +10,20 @@ public sealed class NarGuardOptions
     /// <summary>The Attic cache URL including the cache name, e.g. http://127.0.0.1:8080/main. Required.</summary>
     public string? Upstream { get; set; }
 
+    /// <summary>
+    /// The first upstream's name (metric label; its NAR URLs stay nar/&lt;storehash&gt;.nar...). Default u1. See
+    /// <see cref="UpstreamOptions.Name"/>.
+    /// </summary>
+    public string? UpstreamName { get; set; }
+
+    /// <summary>
+    /// Further upstreams, asked in this order after the first. When <see cref="Upstream"/> is set it is the first
+    /// upstream and these follow; when it is not, the first entry here is the first upstream. The first upstream
+    /// alone defines the served cache path, answers pass-through requests (pushes, log/, realisations/), and is the
+    /// one the storage probe, the canary and /readyz's upstream check look at.
+    /// </summary>
+    public List<UpstreamOptions> Upstreams { get; set; } = [];
+
     /// <summary>The settings file that was read (--config); recorded so that it is a known key.</summary>
     public string? Config { get; set; }
 
@@ -48,6 +62,11 @@ public sealed class NarGuardOptions
     public StreamingOptions Streaming { get; set; } = new();
     public Canary.CanaryOptions Canary { get; set; } = new();
     public Publication.PublicationOptions Publication { get; set; } = new();
+    public HedgingOptions Hedging { get; set; } = new();
+    public CacheInfoOptions CacheInfo { get; set; } = new();
+
+    /// <summary>A copy sharing every section; <see cref="UpstreamList"/> replaces the upstream-specific ones on it.</summary>
+    internal NarGuardOptions ShallowCopy() => (NarGuardOptions)MemberwiseClone();
 }
 
 /// <summary>When NAR bytes flow to the client while they are verified, instead of after.</summary>

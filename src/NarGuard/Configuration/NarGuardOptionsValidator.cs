@@ -7,9 +7,13 @@ public static class NarGuardOptionsValidator
     {
         var errors = new List<string>();
 
-        if (string.IsNullOrWhiteSpace(options.Upstream))
+        if (string.IsNullOrWhiteSpace(options.Upstream) && options.Upstreams.Count == 0)
         {
             errors.Add("Upstream: required. Set --upstream URL (e.g. http://127.0.0.1:8080/main), NARGUARD_Upstream, or \"Upstream\" in the config file.");
+        }
+        else if (string.IsNullOrWhiteSpace(options.Upstream))
+        {
+            // Upstreams:0 is the first upstream; UpstreamListValidator checks it.
         }
         else if (!Uri.TryCreate(options.Upstream, UriKind.Absolute, out var upstream) || (upstream.Scheme != Uri.UriSchemeHttp && upstream.Scheme != Uri.UriSchemeHttps))
         {
@@ -106,6 +110,7 @@ public static class NarGuardOptionsValidator
             errors.Add("Telemetry:ServiceName: must not be empty.");
         }
         Resilience.ResilienceOptionsValidator.Validate(options, errors);
+        UpstreamListValidator.Validate(options, errors);
         Health.HealthOptionsValidator.Validate(options, errors);
         Storage.StorageOptionsValidator.Validate(options, errors, Environment.GetEnvironmentVariable);
         Publication.PublicationOptionsValidator.Validate(options, errors);

@@ -14,6 +14,8 @@ public static class GuardEndpoints
 {
     public const string ReasonHeader = "X-NarGuard-Reason";
     public const string SourceHeader = "X-NarGuard-Source";
+    /// <summary>The upstream whose narinfo or verified NAR bytes are served (the configured name).</summary>
+    public const string UpstreamHeader = "X-NarGuard-Upstream";
 
     public static async Task NarInfoAsync(HttpContext context, CacheGuard guard, NarGuardTelemetry telemetry, string storeHash)
     {
@@ -29,6 +31,10 @@ public static class GuardEndpoints
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "text/x-nix-narinfo";
         context.Response.Headers[SourceHeader] = answer.FromSpool ? "spool" : "upstream";
+        if (answer.Upstream is { } upstream)
+        {
+            context.Response.Headers[UpstreamHeader] = upstream;
+        }
         var bytes = System.Text.Encoding.UTF8.GetBytes(answer.Text);
         context.Response.ContentLength = bytes.Length;
         if (!HttpMethods.IsHead(context.Request.Method))
@@ -37,12 +43,13 @@ public static class GuardEndpoints
         }
     }
 
-    public static async Task NarAsync(HttpContext context, CacheGuard guard, NarSpool spool, NarGuardTelemetry telemetry, StreamingOptions streaming, string storeHash, string fileName)
+    public static async Task NarAsync(HttpContext context, CacheGuard guard, NarSpool spool, NarGuardTelemetry telemetry, StreamingOptions streaming, string storeHash, string? upstream, string fileName)
     {
         Activity.Current?.SetTag("nix.store_hash", storeHash);
         // Only a plain GET can stream: a HEAD wants no body, and a Range request is served from the spool.
         StreamingSink? sink = null;
-        Func<NarInfo, StreamingSink>? openSink = HttpMethods.IsGet(context.Request.Method) && !context.Request.Headers.ContainsKey(HeaderNames.Range)
+        var isRange = context.Request.Headers.ContainsKey(HeaderNames.Range);
+        Func<NarInfo, StreamingSink>? openSink = HttpMethods.IsGet(context.Request.Method) && !isRange
             ? info => sink = new StreamingSink(context, info.FileSize, streaming.HoldBackBytes)
             : null;
         try
@@ -50,7 +57,7 @@ public static class GuardEndpoints
             // An entry can be evicted between the answer and the open; one more round fetches it again.
             for (var attempt = 0; attempt < 2; attempt++)
             {
-                var answer = await guard.GetNarAsync(storeHash, fileName, Authorization(context), openSink, context.RequestAborted);
+                var answer = await guard.GetNarAsync(storeHash, upstream, fileName, Authorization(context), openSink, isRange, context.RequestAborted);
                 if (sink is { Started: true })
                 {
                     await FinishStreamAsync(context, sink, answer, telemetry);
@@ -70,7 +77,7 @@ public static class GuardEndpoints
                 telemetry.Request("nar", answer.SpoolHit ? "ok_spool" : "ok");
                 await using (body)
                 {
-                    await ServeAsync(context, body, answer.SpoolHit, telemetry);
+                    await ServeAsync(context, body, answer.SpoolHit, answer.Upstream, telemetry);
                 }
                 return;
             }
@@ -90,7 +97,7 @@ public static class GuardEndpoints
         {
             await sink.CompleteAsync();
             telemetry.Request("nar", "ok_streamed");
-            telemetry.Served(sink.Sent, fromSpool: false);
+            telemetry.Served(sink.Sent, fromSpool: false, answer.Upstream ?? sink.Upstream ?? "u1");
             return;
         }
         // Bytes are out and the NAR failed: end the connection without a clean end, so the client cannot take the
@@ -99,13 +106,32 @@ public static class GuardEndpoints
         context.Abort();
     }
 
-    private static async Task ServeAsync(HttpContext context, FileStream body, bool spoolHit, NarGuardTelemetry telemetry)
+    private static async Task ServeAsync(HttpContext context, FileStream body, bool spoolHit, string? upstream, NarGuardTelemetry telemetry)
     {
+        if (upstream is not null)
+        {
+            context.Response.Headers[UpstreamHeader] = upstream;
+        }
         // The body is exactly what the upstream sent, still compressed as the narinfo says: no Content-Encoding.
         var sent = await SpoolFileResponse.SendAsync(context, body, spoolHit ? "spool" : "upstream");
         if (sent > 0)
         {
-            telemetry.Served(sent, spoolHit);
+            telemetry.Served(sent, spoolHit, upstream ?? "u1");
+        }
+    }
+
+    /// <summary>nix-cache-info, answered by the proxy: with several upstreams there is no single file to pass through.</summary>
+    public static async Task CacheInfoAsync(HttpContext context, CacheInfoOptions cacheInfo, NarGuardTelemetry telemetry)
+    {
+        telemetry.Request("cache_info", "ok");
+        var text = $"StoreDir: {cacheInfo.StoreDir}\nWantMassQuery: {(cacheInfo.WantMassQuery ? 1 : 0)}\nPriority: {cacheInfo.Priority}\n";
+        var bytes = System.Text.Encoding.UTF8.GetBytes(text);
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "text/x-nix-cache-info";
+        context.Response.ContentLength = bytes.Length;
+        if (!HttpMethods.IsHead(context.Request.Method))
+        {
+            await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
         }
     }
 

@@ -27,6 +27,33 @@ public static class NarUrls
     /// <summary>The file name part of <see cref="ServedUrl"/>, which a NAR request must name exactly.</summary>
     public static string ServedFileName(NarInfo info) => ServedUrl(info)[4..];
 
+    /// <summary>
+    /// The NAR URL for a narinfo from the upstream named <paramref name="upstream"/>: null (the first upstream) keeps
+    /// <see cref="ServedUrl(NarInfo)"/> exactly; any other gets nar/&lt;name&gt;/&lt;storehash&gt;.nar&lt;ext&gt;, so the NAR
+    /// request routes back to the upstream whose narinfo (NarHash, Compression) the client holds, also after a restart.
+    /// </summary>
+    public static string ServedUrl(NarInfo info, string? upstream) =>
+        upstream is null ? ServedUrl(info) : "nar/" + upstream + "/" + info.StoreHash + ".nar" + Extension(info.Compression);
+
+    public static string ServedFileName(NarInfo info, string? upstream) => ServedUrl(info, upstream)[4..];
+
+    public static string ServedText(NarInfo info, string? upstream)
+    {
+        var served = ServedUrl(info, upstream);
+        return (served == info.Url ? info : info.WithUrl(served)).Format();
+    }
+
+    /// <summary>The upstream a served NAR URL names (null: the first upstream's URL shape).</summary>
+    public static string? UpstreamOf(string servedUrl)
+    {
+        if (!servedUrl.StartsWith("nar/", StringComparison.Ordinal))
+        {
+            return null;
+        }
+        var slash = servedUrl.IndexOf('/', 4);
+        return slash < 0 ? null : servedUrl[4..slash];
+    }
+
     /// <summary>The narinfo text as served: the upstream's text, with URL rewritten only when it had to be.</summary>
     public static string ServedText(NarInfo info)
     {

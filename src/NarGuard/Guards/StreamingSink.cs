@@ -150,6 +150,10 @@ public sealed class StreamingSink : IDisposable
                 response.ContentType = "application/x-nix-nar";
                 response.Headers.AcceptRanges = "bytes";
                 response.Headers[GuardEndpoints.SourceHeader] = "upstream-streamed";
+                if (Upstream is { } upstream)
+                {
+                    response.Headers[GuardEndpoints.UpstreamHeader] = upstream;
+                }
                 response.ContentLength = _contentLength;
                 Started = true;
             }
@@ -163,6 +167,24 @@ public sealed class StreamingSink : IDisposable
             // The client went away; the spool and the other waiters still want the rest.
             GiveUp();
         }
+    }
+
+    /// <summary>The upstream whose bytes flow now; sent as X-NarGuard-Upstream with the first byte.</summary>
+    public string? Upstream { get; set; }
+
+    /// <summary>
+    /// Forgets the bytes held so far, so another upstream's copy can be streamed instead (NAR failover). Only possible
+    /// while nothing went out: false once <see cref="Started"/>, when a failure can only abort the connection.
+    /// </summary>
+    public bool TryReset()
+    {
+        if (Started)
+        {
+            return false;
+        }
+        _head = 0;
+        _heldCount = 0;
+        return true;
     }
 
     private async ValueTask FlushAsync(CancellationToken cancellationToken)

@@ -4,7 +4,9 @@ using NarGuard.Storage;
 namespace NarGuard.Health;
 
 /// <summary>The readiness verdict: every check by name, and which failed.</summary>
-public sealed record ReadinessReport(bool Ready, IReadOnlyDictionary<string, CheckResult> Checks, UpstreamCircuitState Circuit, StorageProbeResult? Storage)
+/// <param name="Upstreams">Every configured upstream's circuit, in order (informational: readiness follows the first upstream only).</param>
+public sealed record ReadinessReport(bool Ready, IReadOnlyDictionary<string, CheckResult> Checks, UpstreamCircuitState Circuit, StorageProbeResult? Storage,
+    IReadOnlyList<(string Name, UpstreamCircuitState Circuit)>? Upstreams = null)
 {
     public IEnumerable<string> Failed => Checks.Where(c => !c.Value.Ok).Select(c => c.Key);
 }
@@ -14,6 +16,12 @@ public sealed record ReadinessReport(bool Ready, IReadOnlyDictionary<string, Che
 /// and, when Storage:Endpoint is set, the last storage probe passed. The storage check reads the background probe's
 /// last result and never calls the storage itself.
 /// </summary>
+/// <remarks>
+/// With several upstreams, ready still means "the first upstream answers": it is the one pushes, the storage probe
+/// and the canary are about, and the others are public caches whose outages the proxy rides out (their circuits
+/// are listed in the report and exported as gauges). Taking the proxy out of a load balancer because a later
+/// upstream is down would turn a slower build into no build.
+/// </remarks>
 public sealed class Readiness
 {
     public const string Upstream = "upstream";
@@ -28,8 +36,11 @@ public sealed class Readiness
     private readonly TimeProvider _time;
     private readonly Canary.CanaryState _canary;
 
-    public Readiness(UpstreamReadiness upstream, SpoolReadiness spool, StorageHealth storage, UpstreamCircuit circuit, TimeProvider time, Canary.CanaryState canary)
+    private readonly Upstream.UpstreamSet? _upstreams;
+
+    public Readiness(UpstreamReadiness upstream, SpoolReadiness spool, StorageHealth storage, UpstreamCircuit circuit, TimeProvider time, Canary.CanaryState canary, Upstream.UpstreamSet? upstreams = null)
     {
+        _upstreams = upstreams;
         _canary = canary;
         _upstream = upstream;
         _spool = spool;
@@ -65,6 +76,7 @@ public sealed class Readiness
                 { } broken => new CheckResult(false, string.Join("; ", broken.Results.Where(r => !r.IsOk).Select(r => $"{r.DisplayName}: {r.Status}")), broken.FinishedAt, "broken_paths"),
             };
         }
-        return new ReadinessReport(checks.Values.All(c => c.Ok), checks, _circuit.State, _storage.Last);
+        return new ReadinessReport(checks.Values.All(c => c.Ok), checks, _circuit.State, _storage.Last,
+            _upstreams?.Members.Select(m => (m.Name, m.Circuit.State)).ToList());
     }
 }

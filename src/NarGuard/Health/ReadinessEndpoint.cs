@@ -39,6 +39,18 @@ public static class ReadinessEndpoint
             }
             json.WriteEndArray();
             json.WriteString("circuit", report.Circuit.ToString());
+            if (report.Upstreams is { Count: > 1 } upstreams)
+            {
+                json.WriteStartArray("upstreams");
+                foreach (var (name, circuit) in upstreams)
+                {
+                    json.WriteStartObject();
+                    json.WriteString("name", name);
+                    json.WriteString("circuit", circuit.ToString());
+                    json.WriteEndObject();
+                }
+                json.WriteEndArray();
+            }
             json.WriteStartObject("checks");
             foreach (var (name, check) in report.Checks)
             {

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using NarGuard.Configuration;
 
 namespace NarGuard.Hosting;
@@ -18,7 +20,9 @@ public static class Cli
         A Nix binary-cache proxy that verifies every NAR against its narinfo before it answers 200,
         and answers 404 for anything it cannot serve intact, so Nix builds the path instead of failing.
 
-          --upstream URL          the Attic cache, including its name: http://127.0.0.1:8080/main (required)
+          --upstream [NAME=]URL   the Attic cache, including its name: http://127.0.0.1:8080/main (required);
+                                  repeat it for several upstreams, asked in order: --upstream attic=http://attic:8080/main
+                                  --upstream nixos=https://cache.nixos.org
           --listen URL            where to listen (default http://127.0.0.1:5080)
           --spool DIR             verified NAR spool (default $XDG_CACHE_HOME/narguard)
           --config FILE           JSON settings file (default config/narguard.json beside the program)
@@ -77,6 +81,17 @@ public static class Cli
         }
 
         await using var app = NarGuardApp.Build(loaded.Options, loaded.Configuration);
+        var conflicts = await CacheInfoStartupCheck.RunAsync(app.Services.GetRequiredService<Upstream.UpstreamSet>(), loaded.Options,
+            app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("NarGuard"));
+        if (conflicts.Count > 0)
+        {
+            await stderr.WriteLineAsync("narguard: configuration error:");
+            foreach (var conflict in conflicts)
+            {
+                await stderr.WriteLineAsync("  " + conflict);
+            }
+            return ExitUsage;
+        }
         try
         {
             await app.RunAsync();

@@ -55,7 +55,7 @@ public static class NarGuardApp
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
-        HealthMetrics.Register(app.Services.GetRequiredService<NarGuardTelemetry>(), app.Services.GetRequiredService<Resilience.UpstreamCircuit>(), app.Services.GetRequiredService<Storage.StorageHealth>(), app.Services.GetRequiredService<Canary.CanaryState>());
+        HealthMetrics.Register(app.Services.GetRequiredService<NarGuardTelemetry>(), app.Services.GetRequiredService<Upstream.UpstreamSet>().Members.Select(m => m.Circuit).ToList(), app.Services.GetRequiredService<Storage.StorageHealth>(), app.Services.GetRequiredService<Canary.CanaryState>());
         var spool = app.Services.GetRequiredService<NarSpool>();
         NarGuard.Spool.SpoolMetrics.Register(app.Services.GetRequiredService<NarGuardTelemetry>().Meter, spool);
         var removed = spool.Initialize();
@@ -70,7 +70,11 @@ public static class NarGuardApp
         // that a restart keeps what this run verified. Bounded: an fsync that hangs must not hold the stop forever.
         app.Lifetime.ApplicationStopped.Register(() => spool.WhenDurableAsync().Wait(TimeSpan.FromSeconds(30)));
         app.Lifetime.ApplicationStarted.Register(() =>
-            Log.Started(logger, string.Join(", ", ListeningAddresses(app)), new Upstream.UpstreamEndpoint(options).CachePath is { Length: > 0 } p ? p : "/", options.Upstream!));
+        {
+            var upstreams = app.Services.GetRequiredService<Upstream.UpstreamSet>();
+            Log.Started(logger, string.Join(", ", ListeningAddresses(app)), upstreams.First.Endpoint.CachePath is { Length: > 0 } p ? p : "/",
+                upstreams.IsSingle ? upstreams.First.Options.Upstream! : string.Join(", ", upstreams.Members.Select(m => m.Name + "=" + m.Options.Upstream)));
+        });
         return app;
     }
 

@@ -25,6 +25,7 @@ public static class NarGuardApplicationBuilderExtensions
         var spool = app.Services.GetRequiredService<NarSpool>();
         var telemetry = app.Services.GetRequiredService<NarGuardTelemetry>();
         var streaming = app.Services.GetRequiredService<NarGuard.Configuration.NarGuardOptions>().Streaming;
+        var cacheInfo = app.Services.GetRequiredService<NarGuard.Configuration.NarGuardOptions>().CacheInfo;
         var forwarder = app.Services.GetRequiredService<IHttpForwarder>();
         var transformer = app.Services.GetRequiredService<PassThroughTransformer>();
         var invoker = app.Services.GetRequiredService<HttpMessageInvoker>();
@@ -55,7 +56,10 @@ public static class NarGuardApplicationBuilderExtensions
                     await GuardEndpoints.NarInfoAsync(context, guard, telemetry, request.StoreHash!);
                     return;
                 case CacheRouteKind.Nar:
-                    await GuardEndpoints.NarAsync(context, guard, spool, telemetry, streaming, request.StoreHash!, request.FileName!);
+                    await GuardEndpoints.NarAsync(context, guard, spool, telemetry, streaming, request.StoreHash!, request.Upstream, request.FileName!);
+                    return;
+                case CacheRouteKind.CacheInfo:
+                    await GuardEndpoints.CacheInfoAsync(context, cacheInfo, telemetry);
                     return;
                 case CacheRouteKind.PassThrough when pushes.Handles(context):
                     // attic push: gated on the storage probe, recorded, and read back (docs/PUBLICATION.md).
@@ -86,6 +90,6 @@ public static class NarGuardApplicationBuilderExtensions
     // Nix only reads the cache's own path (nix-cache-info, narinfos, NARs, log/, realisations/); attic writes through
     // /_api/v1, outside it. A cache served at the root cannot tell the two apart, so only narinfos and NARs are guarded then.
     private static bool IsReadOnly(CacheRequest request, string path, string cachePath) =>
-        request.Kind is CacheRouteKind.NarInfo or CacheRouteKind.Nar
+        request.Kind is CacheRouteKind.NarInfo or CacheRouteKind.Nar or CacheRouteKind.CacheInfo
         || (cachePath.Length > 0 && (path == cachePath || path.StartsWith(cachePath + "/", StringComparison.Ordinal)));
 }

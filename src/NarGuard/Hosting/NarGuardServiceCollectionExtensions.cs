@@ -20,8 +20,10 @@ public static class NarGuardServiceCollectionExtensions
     {
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(new UpstreamEndpoint(options));
-        services.AddSingleton(sp => new UpstreamClient(new HttpClient(UpstreamClient.CreateHandler(options)) { Timeout = Timeout.InfiniteTimeSpan }, sp.GetRequiredService<UpstreamEndpoint>(), options, sp.GetRequiredService<NarGuardTelemetry>()));
+        services.AddSingleton(sp => new UpstreamSet(options, sp.GetRequiredService<NarGuardTelemetry>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>()));
+        // The first upstream's parts: the cache path, pass-through, canary and readiness use only it.
+        services.AddSingleton(sp => sp.GetRequiredService<UpstreamSet>().First.Endpoint);
+        services.AddSingleton(sp => sp.GetRequiredService<UpstreamSet>().First.Client);
         services.AddSingleton(_ => new NarSpool(options.Spool.Path ?? DefaultSpoolPath(), options.Spool.MaxBytes));
         services.AddSingleton(sp => new Quarantine(options.Quarantine.Ttl, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new NarInfoCache(options.NarInfoCache, sp.GetRequiredService<TimeProvider>()));
@@ -32,6 +34,8 @@ public static class NarGuardServiceCollectionExtensions
         services.AddNarGuardHealth(options);
         services.AddNarGuardCanary(options);
         services.AddNarGuardPublication(options);
+        services.AddSingleton<NarInfoLookup>();
+        services.AddSingleton<NarFetcher>();
         services.AddSingleton<CacheGuard>();
         services.AddHttpForwarder();
         services.AddSingleton(sp => new PassThroughTransformer(sp.GetRequiredService<UpstreamEndpoint>()));

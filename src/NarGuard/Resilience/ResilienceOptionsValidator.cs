@@ -25,20 +25,25 @@ public static class ResilienceOptionsValidator
             errors.Add($"Resilience:NarInfoAttemptTimeout: {resilience.NarInfoAttemptTimeout} exceeds Timeouts:NarInfo ({options.Timeouts.NarInfo}), which bounds every attempt together.");
         }
 
-        var circuit = resilience.Circuit;
+        ValidateCircuit(resilience.Circuit, "Resilience:Circuit", errors);
+    }
+
+    /// <summary>Checks one circuit's settings; <paramref name="key"/> prefixes every message (Resilience:Circuit, Upstreams:1:Circuit).</summary>
+    public static void ValidateCircuit(CircuitOptions circuit, string key, List<string> errors)
+    {
         if (!(circuit.FailureRatio > 0 && circuit.FailureRatio <= 1))
         {
-            errors.Add($"Resilience:Circuit:FailureRatio: must be above 0 and at most 1, got {circuit.FailureRatio}.");
+            errors.Add($"{key}:FailureRatio: must be above 0 and at most 1, got {circuit.FailureRatio}.");
         }
         if (circuit.MinimumThroughput < 2)
         {
-            errors.Add($"Resilience:Circuit:MinimumThroughput: must be at least 2, got {circuit.MinimumThroughput}.");
+            errors.Add($"{key}:MinimumThroughput: must be at least 2, got {circuit.MinimumThroughput}.");
         }
-        AtLeastHalfASecond(errors, "Resilience:Circuit:SamplingDuration", circuit.SamplingDuration);
-        AtLeastHalfASecond(errors, "Resilience:Circuit:BreakDuration", circuit.BreakDuration);
+        AtLeastHalfASecond(errors, key + ":SamplingDuration", circuit.SamplingDuration);
+        AtLeastHalfASecond(errors, key + ":BreakDuration", circuit.BreakDuration);
         if (circuit.BreakDuration > TimeSpan.FromDays(1))
         {
-            errors.Add($"Resilience:Circuit:BreakDuration: must be at most one day, got {circuit.BreakDuration}.");
+            errors.Add($"{key}:BreakDuration: must be at most one day, got {circuit.BreakDuration}.");
         }
     }
 

@@ -26,6 +26,7 @@ public sealed class UpstreamCircuit
     {
         _logger = logger;
         _time = time;
+        Name = options.UpstreamName ?? "u1";
         _changedAtTicks = time.GetUtcNow().UtcTicks;
         var circuit = options.Resilience.Circuit;
         IsEnabled = circuit.Enabled;
@@ -52,24 +53,27 @@ public sealed class UpstreamCircuit
                 OnOpened = args =>
                 {
                     Transition(UpstreamCircuitState.Open);
-                    Log.CircuitOpened(_logger, args.BreakDuration.TotalSeconds, Describe(args.Outcome));
+                    Log.CircuitOpened(_logger, args.BreakDuration.TotalSeconds, Describe(args.Outcome), Name);
                     return ValueTask.CompletedTask;
                 },
                 OnHalfOpened = _ =>
                 {
                     Transition(UpstreamCircuitState.HalfOpen);
-                    Log.CircuitHalfOpened(_logger);
+                    Log.CircuitHalfOpened(_logger, Name);
                     return ValueTask.CompletedTask;
                 },
                 OnClosed = _ =>
                 {
                     Transition(UpstreamCircuitState.Closed);
-                    Log.CircuitClosed(_logger);
+                    Log.CircuitClosed(_logger, Name);
                     return ValueTask.CompletedTask;
                 },
             })
             .Build();
     }
+
+    /// <summary>The upstream this circuit guards (the narguard.upstream label of the state gauge).</summary>
+    public string Name { get; }
 
     /// <summary>False when Resilience:Circuit:Enabled is false: the state then stays <see cref="UpstreamCircuitState.Closed"/>.</summary>
     public bool IsEnabled { get; }

@@ -17,7 +17,7 @@ public static class HealthMetrics
         (UpstreamCircuitState.Open, "open"),
     ];
 
-    public static void Register(NarGuardTelemetry telemetry, UpstreamCircuit circuit, StorageHealth storage, Canary.CanaryState canary)
+    public static void Register(NarGuardTelemetry telemetry, IReadOnlyList<UpstreamCircuit> circuits, StorageHealth storage, Canary.CanaryState canary)
     {
         var meter = telemetry.Meter;
         if (canary.IsConfigured)
@@ -28,8 +28,8 @@ public static class HealthMetrics
             canary.Completed += run => runs.Add(1, new KeyValuePair<string, object?>("narguard.result", run.Broken == 0 ? "ok" : "broken"));
         }
         // One series per state, 1 for the current one: "is it open?" is then a plain comparison in an alert.
-        meter.CreateObservableGauge("narguard.upstream.circuit.state", () => CircuitMeasurements(circuit), "{state}",
-            "1 for the upstream circuit's current state (closed, half_open, open), 0 for the others.");
+        meter.CreateObservableGauge("narguard.upstream.circuit.state", () => circuits.SelectMany(CircuitMeasurements), "{state}",
+            "1 for each upstream circuit's current state (closed, half_open, open), 0 for the others; one set per upstream (narguard.upstream).");
 
         if (!storage.IsConfigured)
         {
@@ -49,7 +49,7 @@ public static class HealthMetrics
         var current = circuit.State;
         foreach (var (state, label) in CircuitStates)
         {
-            yield return new Measurement<int>(state == current ? 1 : 0, new KeyValuePair<string, object?>("state", label));
+            yield return new Measurement<int>(state == current ? 1 : 0, new KeyValuePair<string, object?>("state", label), new KeyValuePair<string, object?>("narguard.upstream", circuit.Name));
         }
     }
 

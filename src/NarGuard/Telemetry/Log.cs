@@ -5,11 +5,11 @@ namespace NarGuard.Telemetry;
 /// <summary>Every log line NarGuard writes, with stable event ids. No token or signed URL is ever a parameter.</summary>
 internal static partial class Log
 {
-    [LoggerMessage(1, LogLevel.Warning, "NAR rejected: reason={Reason} store_hash={StoreHash} store_path={StorePath} nar_url={NarUrl} upstream_status={UpstreamStatus} bytes_received={BytesReceived} nar_bytes={NarBytes} expected_nar_size={ExpectedNarSize} expected_nar_hash={ExpectedNarHash} actual_nar_hash={ActualNarHash} detail={Detail} trace_id={TraceId}")]
-    public static partial void NarRejected(ILogger logger, string reason, string storeHash, string? storePath, string? narUrl, int? upstreamStatus, long bytesReceived, long narBytes, long? expectedNarSize, string? expectedNarHash, string? actualNarHash, string? detail, string? traceId);
+    [LoggerMessage(1, LogLevel.Warning, "NAR rejected: reason={Reason} store_hash={StoreHash} store_path={StorePath} nar_url={NarUrl} upstream_status={UpstreamStatus} bytes_received={BytesReceived} nar_bytes={NarBytes} expected_nar_size={ExpectedNarSize} expected_nar_hash={ExpectedNarHash} actual_nar_hash={ActualNarHash} detail={Detail} trace_id={TraceId} upstream={Upstream}")]
+    public static partial void NarRejected(ILogger logger, string reason, string storeHash, string? storePath, string? narUrl, int? upstreamStatus, long bytesReceived, long narBytes, long? expectedNarSize, string? expectedNarHash, string? actualNarHash, string? detail, string? traceId, string? upstream);
 
-    [LoggerMessage(2, LogLevel.Information, "NAR verified: store_path={StorePath} nar_size={NarSize} bytes_received={BytesReceived} duration_ms={DurationMs:F0}")]
-    public static partial void NarVerified(ILogger logger, string storePath, long narSize, long bytesReceived, double durationMs);
+    [LoggerMessage(2, LogLevel.Information, "NAR verified: store_path={StorePath} nar_size={NarSize} bytes_received={BytesReceived} duration_ms={DurationMs:F0} upstream={Upstream}")]
+    public static partial void NarVerified(ILogger logger, string storePath, long narSize, long bytesReceived, double durationMs, string upstream);
 
     [LoggerMessage(3, LogLevel.Information, "narinfo not served: store_hash={StoreHash} reason={Reason} upstream_status={UpstreamStatus} detail={Detail}")]
     public static partial void NarInfoNotServed(ILogger logger, string storeHash, string reason, int? upstreamStatus, string? detail);

@@ -23,6 +23,10 @@ public sealed class NarGuardTelemetry : IDisposable
     // Observable counters over plain fields: they export 0 from the first scrape, so rate() and alerts see a
     // value on a fresh instance instead of "no data".
     private long _verified;
+    // Per upstream (configured names only, so the label stays bounded); seeded so every upstream exports 0 at once.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long[]> _verifiedByUpstream = new(StringComparer.Ordinal);
+    private readonly Counter<long> _verifiedBytes;
+    private readonly Counter<long> _failovers;
     private long _spoolHits;
     private long _spoolMisses;
     private readonly Counter<long> _rejections;
@@ -36,7 +40,9 @@ public sealed class NarGuardTelemetry : IDisposable
     {
         _meter = meterFactory.Create(Name);
         _requests = _meter.CreateCounter<long>("narguard.requests", "{request}", "Requests answered, by route (narinfo, nar, passthrough, invalid) and outcome.");
-        _meter.CreateObservableCounter("narguard.nar.verified", () => Interlocked.Read(ref _verified), "{nar}", "NAR bodies fetched from the upstream that passed verification.");
+        _meter.CreateObservableCounter("narguard.nar.verified", VerifiedMeasurements, "{nar}", "NAR bodies fetched from an upstream that passed verification, by upstream (narguard.upstream).");
+        _verifiedBytes = _meter.CreateCounter<long>("narguard.upstream.verified", "By", "Compressed NAR bytes that passed verification, by the upstream that supplied them.");
+        _failovers = _meter.CreateCounter<long>("narguard.upstream.failovers", "{failover}", "NAR failovers: the client's upstream (narguard.upstream.from) failed, another (narguard.upstream.to) was tried, with the outcome (served, served_transcoded, rejected, nar_hash_differs, compression_differs, no_narinfo, quarantined, range_unprovable).");
         _rejections = _meter.CreateCounter<long>("narguard.nar.rejections", "{nar}", "NARs not served (404), by reason: once per upstream fetch however many requests shared it, and once per request refused before any fetch (quarantined, circuit_open, ...).");
         _bytesReceived = _meter.CreateCounter<long>("narguard.nar.received", "By", "Compressed NAR bytes received from the upstream (verified or not).");
         _bytesServed = _meter.CreateCounter<long>("narguard.nar.served", "By", "Verified NAR bytes sent to clients, by source (upstream, spool).");
@@ -59,10 +65,21 @@ public sealed class NarGuardTelemetry : IDisposable
     public void Request(string route, string outcome) =>
         _requests.Add(1, new KeyValuePair<string, object?>("narguard.route", route), new KeyValuePair<string, object?>("narguard.outcome", outcome));
 
-    public void Verified(long compressedBytes, long narBytes, TimeSpan duration)
+    /// <summary>Seeds the per-upstream series so that each configured upstream exports 0 before its first NAR.</summary>
+    public void RegisterUpstreams(IEnumerable<string> names)
+    {
+        foreach (var name in names)
+        {
+            _verifiedByUpstream.TryAdd(name, new long[1]);
+        }
+    }
+
+    public void Verified(long compressedBytes, long narBytes, TimeSpan duration, string upstream = "u1")
     {
         Interlocked.Increment(ref _verified);
-        _bytesReceived.Add(compressedBytes);
+        Interlocked.Increment(ref _verifiedByUpstream.GetOrAdd(upstream, static _ => new long[1])[0]);
+        _bytesReceived.Add(compressedBytes, Upstream(upstream));
+        _verifiedBytes.Add(compressedBytes, Upstream(upstream));
         _verifyDuration.Record(duration.TotalSeconds, new KeyValuePair<string, object?>("narguard.result", "verified"));
         if (duration > TimeSpan.Zero)
         {
@@ -70,12 +87,13 @@ public sealed class NarGuardTelemetry : IDisposable
         }
     }
 
-    public void Rejected(RejectReason reason, long compressedBytes, TimeSpan? duration)
+    /// <param name="upstream">The upstream whose answer was rejected; null when none was asked (unknown upstream name).</param>
+    public void Rejected(RejectReason reason, long compressedBytes, TimeSpan? duration, string? upstream = "u1")
     {
-        _rejections.Add(1, new KeyValuePair<string, object?>("narguard.reason", reason.Label()));
+        _rejections.Add(1, new KeyValuePair<string, object?>("narguard.reason", reason.Label()), Upstream(upstream ?? "none"));
         if (compressedBytes > 0)
         {
-            _bytesReceived.Add(compressedBytes);
+            _bytesReceived.Add(compressedBytes, Upstream(upstream ?? "none"));
         }
         if (duration is { } d)
         {
@@ -83,17 +101,38 @@ public sealed class NarGuardTelemetry : IDisposable
         }
     }
 
-    public void Served(long bytes, bool fromSpool) =>
-        _bytesServed.Add(bytes, new KeyValuePair<string, object?>("narguard.source", fromSpool ? "spool" : "upstream"));
+    /// <param name="upstream">The upstream that supplied the verified bytes (for a spool hit: the one they came from).</param>
+    public void Served(long bytes, bool fromSpool, string upstream = "u1") =>
+        _bytesServed.Add(bytes, new KeyValuePair<string, object?>("narguard.source", fromSpool ? "spool" : "upstream"), Upstream(upstream));
+
+    /// <summary>One failover step for a NAR: <paramref name="from"/> (the client's upstream) failed, <paramref name="to"/> was considered.</summary>
+    public void Failover(string from, string to, string outcome) =>
+        _failovers.Add(1, new KeyValuePair<string, object?>("narguard.upstream.from", from), new KeyValuePair<string, object?>("narguard.upstream.to", to),
+            new KeyValuePair<string, object?>("narguard.outcome", outcome));
 
     public void SpoolHit() => Interlocked.Increment(ref _spoolHits);
     public void SpoolMiss() => Interlocked.Increment(ref _spoolMisses);
 
     /// <summary>Records one upstream round trip; <paramref name="status"/> is the HTTP status, or null when none arrived (<paramref name="error"/> says why).</summary>
-    public void UpstreamResponse(string operation, int? status, string? error, TimeSpan elapsed) =>
-        _upstreamDuration.Record(elapsed.TotalSeconds,
+    public void UpstreamResponse(string upstream, string operation, int? status, string? error, TimeSpan elapsed) =>
+        _upstreamDuration.Record(elapsed.TotalSeconds, Upstream(upstream),
             new KeyValuePair<string, object?>("narguard.upstream.operation", operation),
             new KeyValuePair<string, object?>("http.response.status_code", status?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? error ?? "error"));
+
+    private IEnumerable<Measurement<long>> VerifiedMeasurements()
+    {
+        if (_verifiedByUpstream.IsEmpty)
+        {
+            yield return new Measurement<long>(Interlocked.Read(ref _verified));
+            yield break;
+        }
+        foreach (var (name, count) in _verifiedByUpstream)
+        {
+            yield return new Measurement<long>(Interlocked.Read(ref count[0]), Upstream(name));
+        }
+    }
+
+    private static KeyValuePair<string, object?> Upstream(string name) => new("narguard.upstream", name);
 
     public void Dispose() => _meter.Dispose();
 }

@@ -166,7 +166,7 @@ public sealed class UpstreamClient
         try
         {
             var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-            _telemetry?.UpstreamResponse(operation, (int)response.StatusCode, null, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+            _telemetry?.UpstreamResponse(_endpoint.Name, operation, (int)response.StatusCode, null, System.Diagnostics.Stopwatch.GetElapsedTime(started));
             return response;
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException)
@@ -177,7 +177,7 @@ public sealed class UpstreamClient
                 OperationCanceledException => "timeout",
                 _ => "error_io",
             };
-            _telemetry?.UpstreamResponse(operation, null, kind, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+            _telemetry?.UpstreamResponse(_endpoint.Name, operation, null, kind, System.Diagnostics.Stopwatch.GetElapsedTime(started));
             throw;
         }
     }

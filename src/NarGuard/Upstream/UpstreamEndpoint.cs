@@ -7,6 +7,7 @@ public sealed class UpstreamEndpoint
 {
     public UpstreamEndpoint(NarGuardOptions options)
     {
+        Name = options.UpstreamName ?? "u1";
         var url = options.Upstream!.TrimEnd('/');
         CacheUri = new Uri(url + "/");
         Origin = CacheUri.GetLeftPart(UriPartial.Authority);
@@ -23,6 +24,9 @@ public sealed class UpstreamEndpoint
         AllowedRedirectHosts = new HashSet<string>(options.Redirects.AllowedHosts, StringComparer.OrdinalIgnoreCase) { CacheUri.Host };
         MaxRedirects = options.Redirects.MaxHops;
     }
+
+    /// <summary>The upstream's configured name (a bounded metric label value; u1 unless named).</summary>
+    public string Name { get; }
 
     /// <summary>The cache base with a trailing slash: narinfo and NAR URLs resolve against it.</summary>
     public Uri CacheUri { get; }

@@ -138,7 +138,8 @@ public sealed class BadClientRequestTests(RecordingUpstreamProxy fixture) : ICla
         Assert.True(Requests().Count() >= 50);
         // The control: the same socket code with a well-formed request is forwarded, so "0 upstream requests" above means something.
         var before = fixture.Upstream.LogEntries.Count();
-        var response = await RawHttp.SendAsync(fixture.Server, Get("/main/nix-cache-info"));
+        // (nix-cache-info is answered by the proxy itself, so a log path is the pass-through control.)
+        var response = await RawHttp.SendAsync(fixture.Server, Get("/main/log/control.drv"));
         Assert.Equal(404, response.Status); // WireMock has no mapping: its own 404, forwarded
         Assert.Equal(before + 1, fixture.Upstream.LogEntries.Count());
     }

@@ -23,10 +23,10 @@ public sealed class HostHeaderTests
     public async Task Without_an_allow_list_any_host_is_served_from_the_configured_upstream_under_its_own_name(string host)
     {
         using var upstream = WireMockServer.Start();
-        upstream.Given(Request.Create().WithPath("/main/nix-cache-info").UsingGet()).RespondWith(Response.Create().WithStatusCode(200).WithBody("StoreDir: /nix/store\n"));
+        upstream.Given(Request.Create().WithPath("/_api/v1/cache-config/main").UsingGet()).RespondWith(Response.Create().WithStatusCode(200).WithBody("StoreDir: /nix/store\n"));
         await using var proxy = await ProxyFixture.StartAsync(o => o.Upstream = upstream.Url + "/main");
 
-        var response = await RawHttp.SendAsync(new Uri(proxy.BaseUrl), Get("/main/nix-cache-info", host));
+        var response = await RawHttp.SendAsync(new Uri(proxy.BaseUrl), Get("/_api/v1/cache-config/main", host));
 
         Assert.Equal(200, response.Status);
         var seen = Assert.Single(upstream.LogEntries).RequestMessage;
@@ -45,7 +45,7 @@ public sealed class HostHeaderTests
     public async Task With_an_allow_list_other_hosts_get_400_before_any_upstream_request(string? host, int expected)
     {
         using var upstream = WireMockServer.Start();
-        upstream.Given(Request.Create().WithPath("/main/nix-cache-info").UsingGet()).RespondWith(Response.Create().WithStatusCode(200).WithBody("StoreDir: /nix/store\n"));
+        upstream.Given(Request.Create().WithPath("/_api/v1/cache-config/main").UsingGet()).RespondWith(Response.Create().WithStatusCode(200).WithBody("StoreDir: /nix/store\n"));
         await using var proxy = await ProxyFixture.StartAsync(o =>
         {
             o.Upstream = upstream.Url + "/main";
@@ -53,7 +53,7 @@ public sealed class HostHeaderTests
         });
 
         // HTTP/1.0 may omit Host; HTTP/1.1 may not (Kestrel refuses that itself).
-        var request = host is null ? "GET /main/nix-cache-info HTTP/1.0\r\n\r\n" : Get("/main/nix-cache-info", host);
+        var request = host is null ? "GET /_api/v1/cache-config/main HTTP/1.0\r\n\r\n" : Get("/_api/v1/cache-config/main", host);
         var response = await RawHttp.SendAsync(new Uri(proxy.BaseUrl), request);
 
         Assert.Equal(expected, response.Status);

@@ -48,8 +48,11 @@ public sealed partial class DashboardAndAlertsTests
     {
         // A storage endpoint nobody listens on: the probe fails, so its gauge has a value. Degraded mode is off
         // so that the healthy paths of the exercise are still served.
+        // A second upstream, so that the per-upstream panels (failovers) have series to query.
+        await using var second = await AtticEmulator.AtticEmulatorServer.StartAsync();
         await using var proxy = await ProxyFixture.StartAsync(o =>
         {
+            o.Upstreams.Add(new NarGuard.Configuration.UpstreamOptions { Name = "b", Url = second.CacheUrl });
             o.Storage.Endpoint = "http://127.0.0.1:9";
             o.Storage.Buckets = ["attic"];
             o.Storage.AccessKey = "probe";
@@ -63,6 +66,12 @@ public sealed partial class DashboardAndAlertsTests
             await Task.Delay(100);
         }
         Assert.NotNull(storage.Last);
+        var path = StorePaths.Make("failover");
+        var nar = Nar.OfText("failover", 10_000);
+        second.Add(path, nar);
+        var failover = proxy.Upstream.Add(path, nar);
+        proxy.Upstream.SetFault(failover.StoreHash, AtticEmulator.Fault.Empty);
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await proxy.Client.GetAsync($"nar/{failover.StoreHash}.nar")).StatusCode);
         var scrape = await PrometheusMetricsTests.ExerciseAsync(proxy);
         var exported = scrape.Names.ToHashSet();
         var labels = scrape.LabelNames.ToHashSet();
