@@ -160,6 +160,11 @@ public sealed class NarSpool
         // rewritten, truncated or replaced since its verification from ever being answered.
         if (SpoolIntegrity.Check(entry) is { } damage)
         {
+            if (DurableSuccessor(entry) is { } durable && SpoolIntegrity.Check(durable) is null)
+            {
+                // Renamed into nar/ between the lookup and the stat: not damage.
+                return durable;
+            }
             DropDamaged(entry, damage, scrub: false);
             return null;
         }
@@ -233,8 +238,29 @@ public sealed class NarSpool
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
+            if (DurableSuccessor(entry) is { } durable)
+            {
+                // The entry became durable between the lookup and the open: the same verified file, under its nar/ name.
+                return OpenRead(durable);
+            }
             Remove(entry);
             return null;
+        }
+    }
+
+    // The entry that replaced a pending one when it was renamed into nar/: same file (size and mtime), new name.
+    private SpoolEntry? DurableSuccessor(SpoolEntry pending)
+    {
+        lock (_lock)
+        {
+            return _byStoreHash.TryGetValue(pending.StoreHash, out var node)
+                && !ReferenceEquals(node.Value, pending)
+                && node.Value.NarPath != pending.NarPath
+                && node.Value.NarHashNix32 == pending.NarHashNix32
+                && node.Value.Length == pending.Length
+                && node.Value.WrittenUtc == pending.WrittenUtc
+                ? node.Value
+                : null;
         }
     }
 
@@ -319,8 +345,8 @@ public sealed class NarSpool
                     TryDelete(pending.NarPath);
                     return;
                 }
-                // Readers that hold the pending entry keep reading their open handle; a new open after this rename
-                // misses once and looks the entry up again (see NarGuard's NAR endpoint).
+                // Readers that hold the pending entry keep reading their open handle; a lookup or an open that races
+                // this rename finds the same file under its new name (DurableSuccessor).
                 File.Move(pending.NarPath, narPath, overwrite: true);
                 durable = pending with { NarPath = narPath };
                 node.Value = durable;

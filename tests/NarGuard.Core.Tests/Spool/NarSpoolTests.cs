@@ -75,8 +75,14 @@ public sealed class NarSpoolTests : IDisposable
         }
         await spool.WhenDurableAsync();
 
-        // What a reader does when its open raced the rename: the pending name is gone.
-        Assert.Null(spool.OpenRead(pending));
+        // A reader whose lookup raced the rename: the pending name is gone, the same file is found under its nar/ name.
+        using (var body = spool.OpenRead(pending))
+        {
+            Assert.NotNull(body);
+            Assert.Equal(Path.Combine(spool.Root, "nar", $"{HashA}-{NarHash1}.nar"), body!.Name);
+        }
+        Assert.Equal(Path.Combine(spool.Root, "nar", $"{HashA}-{NarHash1}.nar"), spool.TryGetAny(HashA)!.NarPath);
+        Assert.Equal(0, spool.DamagedOnLookup);
         spool.Remove(pending);
         spool.DropDamaged(pending, "late", scrub: true);
 
