@@ -32,8 +32,13 @@ public sealed class NarSpool
     private long _damagedOnLookup;
     private long _damagedOnScrub;
     private long _durabilityFailures;
-    // Narinfos of entries still being made durable (their file does not exist yet), by store hash.
-    private readonly ConcurrentDictionary<string, string> _pendingNarInfos = new(StringComparer.Ordinal);
+    // Narinfos of entries whose narinfo file is not written yet, by entry (reference): a reader holding one entry
+    // must never get the narinfo of another entry of the same store path.
+    private readonly ConcurrentDictionary<SpoolEntry, string> _pendingNarInfos = new(ReferenceEqualityComparer.Instance);
+    // Bounds the background durability work: at most this many fsyncs at once (each blocks a thread), and above
+    // MaxPendingCommits a commit makes itself durable before it returns, so a slow disk pushes back on the fetches.
+    private readonly SemaphoreSlim _syncSlots = new(2, 2);
+    private const int MaxPendingCommits = 256;
     private readonly ConcurrentDictionary<Task, byte> _durability = new();
 
     public NarSpool(string root, long maxBytes)
@@ -98,9 +103,10 @@ public sealed class NarSpool
             }
             var narInfoPath = NarInfoPathFor(storeHash);
             var narInfo = new FileInfo(narInfoPath);
-            if (!narInfo.Exists || narInfo.Length == 0)
+            if (!narInfo.Exists || narInfo.Length == 0 || !Describes(narInfoPath, storeHash, narHash))
             {
-                // An empty narinfo is what a crash leaves of one written just before it (see Commit).
+                // An empty narinfo is what a crash leaves of one written just before it (see Commit); one that
+                // describes another NarHash is what a crash can leave of a replacement. Either way the pair goes.
                 TryDelete(narInfoPath);
                 File.Delete(narPath);
                 removed++;
@@ -206,9 +212,14 @@ public sealed class NarSpool
     public string? ReadNarInfo(SpoolEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        if (_pendingNarInfos.TryGetValue(entry.StoreHash, out var pending))
+        if (_pendingNarInfos.TryGetValue(entry, out var pending))
         {
             return pending;
+        }
+        if (!IsCurrent(entry))
+        {
+            // Replaced or dropped: the narinfo file, if any, belongs to another entry now.
+            return null;
         }
         try
         {
@@ -291,27 +302,56 @@ public sealed class NarSpool
         writer.Committed = true;
 
         var narPath = Path.Combine(Root, NarDir, $"{writer.StoreHash}-{narHashNix32}.nar");
-        var previous = TryGetAny(writer.StoreHash);
-        if (previous is not null && previous.NarPath != narPath && previous.NarPath != writer.TempPath)
-        {
-            Remove(previous);
-        }
-
         var pending = new SpoolEntry(writer.StoreHash, narHashNix32, writer.TempPath, NarInfoPathFor(writer.StoreHash), length, File.GetLastWriteTimeUtc(writer.TempPath));
-        _pendingNarInfos[writer.StoreHash] = narInfoText;
+        _pendingNarInfos[pending] = narInfoText;
+        SpoolEntry? displaced = null;
         lock (_lock)
         {
             if (_byStoreHash.Remove(pending.StoreHash, out var old))
             {
                 _lru.Remove(old);
                 _sizeBytes -= old.Value.Length;
+                displaced = old.Value;
             }
             _byStoreHash[pending.StoreHash] = _lru.AddFirst(pending);
             _sizeBytes += length;
         }
+        if (displaced is not null)
+        {
+            // The previous entry of this path goes now, body and narinfo: left on disk it would be untracked space
+            // and, after a crash, a body beside a narinfo that no longer describes it. Open readers keep their handle.
+            _pendingNarInfos.TryRemove(displaced, out _);
+            DeleteFiles(displaced);
+        }
         EvictOverflow(keep: pending);
-        Track(Task.Run(() => MakeDurable(pending, narPath, narInfoText)));
+        if (_durability.Count >= MaxPendingCommits)
+        {
+            MakeDurable(pending, narPath, narInfoText);
+        }
+        else
+        {
+            Track(Task.Run(async () =>
+            {
+                await _syncSlots.WaitAsync().ConfigureAwait(false);
+                try
+                {
+                    MakeDurable(pending, narPath, narInfoText);
+                }
+                finally
+                {
+                    _syncSlots.Release();
+                }
+            }));
+        }
         return pending;
+    }
+
+    private bool IsCurrent(SpoolEntry entry)
+    {
+        lock (_lock)
+        {
+            return _byStoreHash.TryGetValue(entry.StoreHash, out var node) && ReferenceEquals(node.Value, entry);
+        }
     }
 
     /// <summary>Completes when every commit so far is on disk in nar/ with its narinfo (or was dropped). For shutdown and tests.</summary>
@@ -347,8 +387,11 @@ public sealed class NarSpool
                 }
                 // Readers that hold the pending entry keep reading their open handle; a lookup or an open that races
                 // this rename finds the same file under its new name (DurableSuccessor).
+                // No narinfo may stand beside a body it does not describe, even after a crash: the old one goes first.
+                TryDelete(pending.NarInfoPath);
                 File.Move(pending.NarPath, narPath, overwrite: true);
                 durable = pending with { NarPath = narPath };
+                _pendingNarInfos[durable] = narInfoText;
                 node.Value = durable;
             }
             using (var stream = new FileStream(narInfoTemp, FileMode.CreateNew, FileAccess.Write))
@@ -397,7 +440,11 @@ public sealed class NarSpool
         }
         finally
         {
-            _pendingNarInfos.TryRemove(new KeyValuePair<string, string>(pending.StoreHash, narInfoText));
+            _pendingNarInfos.TryRemove(pending, out _);
+            if (durable is not null)
+            {
+                _pendingNarInfos.TryRemove(durable, out _);
+            }
         }
     }
 
@@ -464,6 +511,22 @@ public sealed class NarSpool
         }
         catch (IOException)
         {
+        }
+    }
+
+    // Whether a spooled narinfo names this store path and this NarHash (hex, nix32 or SRI in the file).
+    private static bool Describes(string narInfoPath, string storeHash, string narHashNix32)
+    {
+        try
+        {
+            var text = File.ReadAllText(narInfoPath);
+            return NarInfos.NarInfo.TryParse(text, out var info, out _)
+                && string.Equals(info!.StoreHash, storeHash, StringComparison.Ordinal)
+                && string.Equals(info.NarHash.ToNix32(), narHashNix32, StringComparison.Ordinal);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
         }
     }
 

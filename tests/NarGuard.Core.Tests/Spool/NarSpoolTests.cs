@@ -15,13 +15,17 @@ public sealed class NarSpoolTests : IDisposable
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
+    // A narinfo that describes the body (Initialize deletes a pair whose narinfo names another NarHash).
+    private static string NarInfoText(string storeHash, string narHash) =>
+        $"StorePath: /nix/store/{storeHash}-x\nURL: nar/{storeHash}.nar\nCompression: none\nNarHash: sha256:{narHash}\nNarSize: 8\n";
+
     // Commits and waits until the entry is durable in nar/; returns that entry without marking it used (LRU tests).
     private static SpoolEntry Put(NarSpool spool, string storeHash, string narHash, int size)
     {
         using (var writer = spool.BeginWrite(storeHash))
         {
             writer.Stream.Write(new byte[size]);
-            spool.Commit(writer, narHash, $"StorePath: /nix/store/{storeHash}-x\n");
+            spool.Commit(writer, narHash, NarInfoText(storeHash, narHash));
         }
         Assert.True(spool.WhenDurableAsync().Wait(TimeSpan.FromSeconds(30)));
         return spool.Snapshot().Single(e => e.StoreHash == storeHash);
@@ -39,7 +43,7 @@ public sealed class NarSpoolTests : IDisposable
         using (var writer = spool.BeginWrite(HashA))
         {
             writer.Stream.Write(body);
-            pending = spool.Commit(writer, NarHash1, $"StorePath: /nix/store/{HashA}-x\n");
+            pending = spool.Commit(writer, NarHash1, NarInfoText(HashA, NarHash1));
             // Opened before the background step can run its course: the handle must survive the rename.
             reader = spool.OpenRead(pending) ?? spool.OpenRead(spool.TryGet(HashA, NarHash1)!)!;
         }
@@ -71,7 +75,7 @@ public sealed class NarSpoolTests : IDisposable
         using (var writer = spool.BeginWrite(HashA))
         {
             writer.Stream.Write(new byte[1000]);
-            pending = spool.Commit(writer, NarHash1, $"StorePath: /nix/store/{HashA}-x\n");
+            pending = spool.Commit(writer, NarHash1, NarInfoText(HashA, NarHash1));
         }
         await spool.WhenDurableAsync();
 
@@ -195,6 +199,40 @@ public sealed class NarSpoolTests : IDisposable
         Assert.False(File.Exists(emptied.NarPath));
         Assert.False(File.Exists(emptied.NarInfoPath));
         Assert.NotNull(restarted.TryGet(HashA, NarHash1));
+    }
+
+    [Fact]
+    public void Restart_deletes_a_body_beside_a_narinfo_of_another_nar_hash()
+    {
+        var spool = new NarSpool(_root, 1 << 20);
+        spool.Initialize();
+        var kept = Put(spool, HashA, NarHash1, 10);
+        var mismatched = Put(spool, HashB, NarHash1, 10);
+        // What a crash can leave of a replacement: the old body beside the new path's narinfo.
+        File.WriteAllText(mismatched.NarInfoPath, NarInfoText(HashB, NarHash2));
+
+        var restarted = new NarSpool(_root, 1 << 20);
+        Assert.Equal(1, restarted.Initialize());
+
+        Assert.Null(restarted.TryGetAny(HashB));
+        Assert.False(File.Exists(mismatched.NarPath));
+        Assert.False(File.Exists(mismatched.NarInfoPath));
+        Assert.NotNull(restarted.TryGet(HashA, kept.NarHashNix32));
+    }
+
+    [Fact]
+    public void Replacing_a_path_deletes_the_old_body_and_never_answers_its_narinfo_with_the_new_one()
+    {
+        var spool = new NarSpool(_root, 1 << 20);
+        spool.Initialize();
+        var old = Put(spool, HashA, NarHash1, 10);
+        var replacement = Put(spool, HashA, NarHash2, 20);
+
+        Assert.False(File.Exists(old.NarPath));
+        Assert.Null(spool.ReadNarInfo(old));
+        Assert.Contains(NarHash2, spool.ReadNarInfo(replacement));
+        Assert.Equal(20, spool.SizeBytes);
+        Assert.Single(Directory.GetFiles(Path.Combine(_root, "nar")));
     }
 
     [Fact]
