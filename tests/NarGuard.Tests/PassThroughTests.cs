@@ -46,4 +46,29 @@ public sealed class PassThroughTests
         Assert.All(requests, r => Assert.StartsWith("cache.example.org", r.Headers!["Host"].Single()));
         Assert.Equal("{\"cache\":\"main\",\"store_path_hashes\":[]}", requests[0].Body);
     }
+
+    [Theory]
+    [InlineData(NarGuard.Publication.PublicationGateMode.Observe)]
+    [InlineData(NarGuard.Publication.PublicationGateMode.Off)]
+    public async Task A_push_without_its_own_token_is_never_given_the_proxys(NarGuard.Publication.PublicationGateMode gate)
+    {
+        using var upstream = WireMockServer.Start();
+        upstream.Given(Request.Create().WithPath("/_api/v1/upload-path").UsingPut())
+            .RespondWith(Response.Create().WithStatusCode(401).WithBody("{\"code\":401,\"error\":\"Unauthorized\",\"message\":\"no token\"}"));
+        await using var proxy = await ProxyFixture.StartAsync(o =>
+        {
+            o.Upstream = upstream.Url + "/main";
+            o.UpstreamToken = "proxy-token";
+            o.Publication.Gate = gate;
+        });
+        using var http = new HttpClient { BaseAddress = new Uri(proxy.BaseUrl) };
+
+        using var push = new HttpRequestMessage(HttpMethod.Put, "/_api/v1/upload-path") { Content = new ByteArrayContent(new byte[64]) };
+        push.Headers.TryAddWithoutValidation("X-Attic-Nar-Info", "{\"cache\":\"main\",\"store_path_hash\":\"0c7ba5zq2p7n6m6z0vbw0zf2l9sdn2wj\",\"store_path\":\"/nix/store/0c7ba5zq2p7n6m6z0vbw0zf2l9sdn2wj-x\",\"references\":[],\"nar_hash\":\"sha256:0000000000000000000000000000000000000000000000000000\",\"nar_size\":64}");
+        using var answer = await http.SendAsync(push);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, answer.StatusCode);
+        var request = Assert.Single(upstream.LogEntries).RequestMessage;
+        Assert.False(request.Headers?.ContainsKey("Authorization") ?? false);
+    }
 }

@@ -36,6 +36,8 @@ public enum RejectReason
     CircuitOpen,
     /// <summary>The storage probe (bucket index behind Attic) is failing, and this path is not in the spool.</summary>
     StorageUnhealthy,
+    /// <summary>NarGuard itself failed while answering (an I/O error reading the spool, a bug): a 404 with evidence, never a 5xx.</summary>
+    InternalError,
     /// <summary>The path was pushed through the proxy and its read-back failed: held until a read-back verifies it.</summary>
     PublicationHold,
     /// <summary>The NAR URL names an upstream that is not configured (renamed or removed since the client got the narinfo).</summary>
@@ -63,6 +65,7 @@ public static class RejectReasonExtensions
         RejectReason.SpoolError => "spool_error",
         RejectReason.CircuitOpen => "circuit_open",
         RejectReason.StorageUnhealthy => "storage_unhealthy",
+        RejectReason.InternalError => "internal_error",
         RejectReason.PublicationHold => "publication_hold",
         RejectReason.UnknownUpstream => "unknown_upstream",
         RejectReason.RangeUnprovable => "range_unprovable",

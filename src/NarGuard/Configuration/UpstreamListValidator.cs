@@ -80,6 +80,19 @@ public static partial class UpstreamListValidator
             }
         }
 
+        if (string.IsNullOrWhiteSpace(options.Upstream) && options.Upstreams.Count > 0)
+        {
+            // Without Upstream these describe no upstream at all: silently dropping a token would turn a private
+            // first upstream into 401s and every path into a 404, with nothing said at start.
+            foreach (var (key, value, entryKey) in new[] { ("UpstreamToken", options.UpstreamToken, "Token"), ("UpstreamTokenFile", options.UpstreamTokenFile, "TokenFile"), ("UpstreamHost", options.UpstreamHost, "Host") })
+            {
+                if (!string.IsNullOrEmpty(value))
+                {
+                    errors.Add($"{key}: applies to Upstream, which is not set; give the first entry its own (Upstreams:0:{entryKey}).");
+                }
+            }
+        }
+
         if (options.Hedging.Delay < TimeSpan.Zero)
         {
             errors.Add($"Hedging:Delay: must not be negative (0 turns hedging off), got {options.Hedging.Delay}.");

@@ -45,6 +45,10 @@ public sealed class CacheGuard
 
     public int NarFetchesInFlight => _narFlights.Count;
 
+    /// <summary>The verified NAR was evicted or replaced twice between its answer and its open: a 404 with evidence.</summary>
+    public NarAnswer RejectVanished(string storeHash) =>
+        _fetcher.Reject(null, RejectReason.SpoolError, storeHash, null, null, "verified NAR vanished from the spool between the answer and the open, twice");
+
     public async Task<NarInfoAnswer> GetNarInfoAsync(string storeHash, string? authorization, CancellationToken cancellationToken)
     {
         if (_holds.TryGet(storeHash, out var held))
@@ -149,7 +153,9 @@ public sealed class CacheGuard
         var sink = openSink is not null && ShouldStream(info) ? openSink(info) : null;
         // With several upstreams the key carries the compression: two narinfos with one NarHash but another compression
         // must not share a fetch, whose bytes are in one of them.
-        var key = storeHash + "-" + narHash + (_upstreams.IsSingle ? "" : "-" + info.CompressionName);
+        // A Range request's fetch skips copies that are not provably the same file: full requests must not join it
+        // and inherit a 404 that another upstream's intact copy would have answered.
+        var key = storeHash + "-" + narHash + (_upstreams.IsSingle ? "" : "-" + info.CompressionName + (isRange ? "-range" : ""));
         // A streaming request waits for the fetch even when its client hangs up: the fetch writes into this
         // request's response, which must not be recycled underneath it (the fetch's own deadline bounds the wait).
         var answer = await _narFlights.RunAsync(key, _ => FetchWithFailoverAsync(member, info, quarantinedHere, authorization, sink, isRange), out _, sink is null ? cancellationToken : CancellationToken.None).ConfigureAwait(false);

@@ -87,7 +87,8 @@ public static class GuardEndpoints
             sink?.Dispose();
         }
         telemetry.Request("nar", "not_found");
-        await NotFoundAsync(context, RejectReason.SpoolError, "verified NAR vanished from the spool");
+        var vanished = guard.RejectVanished(storeHash);
+        await NotFoundAsync(context, vanished.Reason!.Value, vanished.Detail);
     }
 
     private static async Task FinishStreamAsync(HttpContext context, StreamingSink sink, NarAnswer answer, NarGuardTelemetry telemetry)

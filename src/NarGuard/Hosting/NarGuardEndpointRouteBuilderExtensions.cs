@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using NarGuard.Core.Spool;
+using NarGuard.Core.Verification;
 using NarGuard.Guards;
 using NarGuard.Health;
 using NarGuard.Telemetry;
@@ -52,11 +53,17 @@ public static class NarGuardApplicationBuilderExtensions
                     telemetry.Request("invalid", "method_not_allowed");
                     await RequestScreen.RejectAsync(context, new RequestRejection(StatusCodes.Status405MethodNotAllowed, "method_not_allowed", "the cache is read-only: GET and HEAD"));
                     return;
-                case CacheRouteKind.NarInfo:
-                    await GuardEndpoints.NarInfoAsync(context, guard, telemetry, request.StoreHash!);
-                    return;
-                case CacheRouteKind.Nar:
-                    await GuardEndpoints.NarAsync(context, guard, spool, telemetry, streaming, request.StoreHash!, request.Upstream, request.FileName!);
+                case CacheRouteKind.NarInfo or CacheRouteKind.Nar:
+                    try
+                    {
+                        await (request.Kind == CacheRouteKind.NarInfo
+                            ? GuardEndpoints.NarInfoAsync(context, guard, telemetry, request.StoreHash!)
+                            : GuardEndpoints.NarAsync(context, guard, spool, telemetry, streaming, request.StoreHash!, request.Upstream, request.FileName!));
+                    }
+                    catch (Exception ex) when (!(ex is OperationCanceledException && context.RequestAborted.IsCancellationRequested))
+                    {
+                        await GuardFailedAsync(context, telemetry, logger, request, ex);
+                    }
                     return;
                 case CacheRouteKind.CacheInfo:
                     await GuardEndpoints.CacheInfoAsync(context, cacheInfo, telemetry);
@@ -85,6 +92,27 @@ public static class NarGuardApplicationBuilderExtensions
             }
         });
         return app;
+    }
+
+    // Never a 5xx for a narinfo or a NAR (an I/O error reading the spool, EACCES, EMFILE, a bug): before the
+    // response started, a 404 Nix builds after; once bytes went out, an aborted connection, never a clean end.
+    private static async Task GuardFailedAsync(HttpContext context, NarGuardTelemetry telemetry, ILogger logger, CacheRequest request, Exception ex)
+    {
+        var reason = ex is IOException or UnauthorizedAccessException ? RejectReason.SpoolError : RejectReason.InternalError;
+        var route = request.Kind == CacheRouteKind.NarInfo ? "narinfo" : "nar";
+        var started = context.Response.HasStarted;
+        Log.GuardFailed(logger, route, request.StoreHash!, reason.Label(), ex.GetType().Name + ": " + ex.Message, started);
+        telemetry.Rejected(reason, 0, null, "none");
+        Activity.Current?.AddEvent(new ActivityEvent("narguard.nar.rejected", tags: new ActivityTagsCollection { ["narguard.reason"] = reason.Label(), ["nix.store_hash"] = request.StoreHash }));
+        if (started)
+        {
+            telemetry.Request(route, "aborted");
+            context.Abort();
+            return;
+        }
+        telemetry.Request(route, "not_found");
+        context.Response.Clear();
+        await GuardEndpoints.NotFoundAsync(context, reason, route == "nar" ? "the verified copy could not be read" : "the narinfo could not be answered");
     }
 
     // Nix only reads the cache's own path (nix-cache-info, narinfos, NARs, log/, realisations/); attic writes through

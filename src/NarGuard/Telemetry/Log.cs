@@ -28,4 +28,7 @@ internal static partial class Log
 
     [LoggerMessage(8, LogLevel.Information, "bad request: path={Path} reason={Reason}")]
     public static partial void BadRequest(ILogger logger, string path, string reason);
+
+    [LoggerMessage(9, LogLevel.Error, "guard failed, answered 404 instead of a 5xx: route={Route} store_hash={StoreHash} reason={Reason} error={Error} response_started={Started}")]
+    public static partial void GuardFailed(ILogger logger, string route, string storeHash, string reason, string error, bool started);
 }

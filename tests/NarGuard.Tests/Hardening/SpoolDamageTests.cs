@@ -76,4 +76,30 @@ public sealed class SpoolDamageTests
         Assert.Equal("upstream", again.Headers.GetValues("X-NarGuard-Source").Single());
         Assert.Equal(obj.Body, await again.Content.ReadAsByteArrayAsync());
     }
+
+    [Fact]
+    public async Task A_spool_file_that_cannot_be_read_is_a_404_with_evidence_never_a_5xx()
+    {
+        await using var proxy = await ProxyFixture.StartAsync(o =>
+        {
+            o.Resilience.NarInfoRetries = 0;
+            o.NarInfoCache.Ttl = TimeSpan.Zero;
+        });
+        var obj = proxy.Upstream.Add(StorePaths.Make("unreadable"), Nar.OfText("unreadable", 50_000));
+        Assert.Equal(obj.Body, await proxy.Client.GetByteArrayAsync($"nar/{obj.StoreHash}.nar"));
+        Assert.Single(proxy.SpoolNarFiles());
+        // The upstream fails, so the narinfo comes from the spool; its file is now something no read succeeds on
+        // (a directory: EISDIR, the way EIO or EACCES would also surface).
+        var narInfoPath = Path.Combine(proxy.SpoolDir, "narinfo", obj.StoreHash + ".narinfo");
+        File.Delete(narInfoPath);
+        Directory.CreateDirectory(narInfoPath);
+        proxy.Upstream.SetFault(obj.StoreHash, Fault.NarInfoServerError);
+
+        using var narinfo = await proxy.Client.GetAsync(obj.StoreHash + ".narinfo");
+
+        Assert.Equal(HttpStatusCode.NotFound, narinfo.StatusCode);
+        Assert.Equal("spool_error", narinfo.Headers.GetValues("X-NarGuard-Reason").Single());
+        Assert.Contains(proxy.Logs.Lines, l => l.Contains("guard failed, answered 404", StringComparison.Ordinal) && l.Contains(obj.StoreHash, StringComparison.Ordinal));
+        Assert.Equal(1, proxy.Metrics.Sum("narguard.nar.rejections", "narguard.reason", "spool_error"));
+    }
 }

@@ -96,6 +96,8 @@ public sealed class UpstreamConfigurationTests
     [InlineData(new[] { "--upstream", "http://a/main", "--Hedging:Delay", "-00:00:01" }, "Hedging:Delay: must not be negative")]
     [InlineData(new[] { "--upstream", "http://a/main", "--CacheInfo:StoreDir", "nix/store" }, "CacheInfo:StoreDir: 'nix/store' is not an absolute directory")]
     [InlineData(new[] { "--upstream", "http://a/main", "--CacheInfo:Priority", "-1" }, "CacheInfo:Priority: must be between 0 and 1000")]
+    [InlineData(new[] { "--Upstreams:0:Url", "http://a/main", "--UpstreamToken", "t" }, "UpstreamToken: applies to Upstream, which is not set; give the first entry its own (Upstreams:0:Token)")]
+    [InlineData(new[] { "--Upstreams:0:Url", "http://a/main", "--UpstreamHost", "cache.example.org" }, "UpstreamHost: applies to Upstream, which is not set")]
     public void A_bad_upstream_setting_is_refused_and_the_message_names_the_key(string[] args, string expected)
     {
         var loaded = Load(args);
