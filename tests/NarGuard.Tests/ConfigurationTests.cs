@@ -32,6 +32,7 @@ public sealed class ConfigurationTests
     [InlineData(new[] { "--upstream", "http://h/main", "--listen", "nonsense" }, "Listen: 'nonsense'")]
     [InlineData(new[] { "--upstream", "http://h/main", "--Timeouts:Stall", "00:06:00" }, "Timeouts:Stall")]
     [InlineData(new[] { "--upstream", "http://h/main", "--Timeouts:Stall", "soon" }, "Timeouts:Stall")]
+    [InlineData(new[] { "--upstream", "http://h/main", "--Server:ResponseBufferBytes", "100" }, "Server:ResponseBufferBytes: must be between 4096 and 67108864, got 100")]
     [InlineData(new[] { "--upstream", "http://h/main", "--Spool:MaxBytes", "-1" }, "Spool:MaxBytes")]
     [InlineData(new[] { "--upstream", "http://h/main", "--Redirects:MaxHops", "99" }, "Redirects:MaxHops")]
     [InlineData(new[] { "--upstream", "http://h/main", "--Sppol:Path", "/tmp/x" }, "Sppol")]

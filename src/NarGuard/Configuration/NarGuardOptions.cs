@@ -60,6 +60,7 @@ public sealed class NarGuardOptions
     public Health.HealthOptions Health { get; set; } = new();
     public Storage.StorageOptions Storage { get; set; } = new();
     public StreamingOptions Streaming { get; set; } = new();
+    public ServerOptions Server { get; set; } = new();
     public Canary.CanaryOptions Canary { get; set; } = new();
     public Publication.PublicationOptions Publication { get; set; } = new();
     public HedgingOptions Hedging { get; set; } = new();

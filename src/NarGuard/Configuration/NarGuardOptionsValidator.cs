@@ -105,6 +105,10 @@ public static class NarGuardOptionsValidator
         {
             errors.Add($"Streaming:HoldBackBytes: must be between 1 and 16777216, got {options.Streaming.HoldBackBytes}.");
         }
+        if (options.Server.ResponseBufferBytes is < 4096 or > 64L * 1024 * 1024)
+        {
+            errors.Add($"Server:ResponseBufferBytes: must be between 4096 and 67108864, got {options.Server.ResponseBufferBytes}.");
+        }
         if (string.IsNullOrWhiteSpace(options.Telemetry.ServiceName))
         {
             errors.Add("Telemetry:ServiceName: must not be empty.");

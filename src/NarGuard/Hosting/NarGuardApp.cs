@@ -38,6 +38,7 @@ public static class NarGuardApp
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestLineSize = 8 * 1024;
             kestrel.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
+            kestrel.Limits.MaxResponseBufferSize = options.Server.ResponseBufferBytes;
         });
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(console =>

@@ -1,6 +1,5 @@
-using NarGuard.Tests.Support;
 
-namespace NarGuard.Tests.Publication;
+namespace NarGuard.Tests.Support;
 
 /// <summary>Waits (up to 20 s) for what the proxy does after it answered: read-backs and evidence run asynchronously.</summary>
 public static class Eventually
