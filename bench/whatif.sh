@@ -11,7 +11,7 @@ WHAT_IF_VARIANTS=(
   "threadpool-no-spin|DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0|-"
   "no-tracing-no-prometheus|OTEL_TRACES_SAMPLER=always_off|--Telemetry:Prometheus false"
   "workstation-gc|DOTNET_gcServer=0|-"
-  "response-buffer-256k|-|--Server:ResponseBufferBytes 262144"
+  "response-buffer-64k|-|--Server:ResponseBufferBytes 65536"
   "response-buffer-1m|-|--Server:ResponseBufferBytes 1048576"
 )
 
