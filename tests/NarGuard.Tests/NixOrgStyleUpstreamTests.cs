@@ -1,6 +1,4 @@
 using System.Net;
-using System.Security.Cryptography;
-using NarGuard.Core.Hashing;
 using NarGuard.Tests.Support;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
@@ -15,41 +13,18 @@ namespace NarGuard.Tests;
 /// </summary>
 public sealed class NixOrgStyleUpstreamTests
 {
-    private static (string StorePath, string StoreHash, byte[] Nar, byte[] Body, string NarInfo) Make(bool wrongFileHash = false)
+    private static NixOrgStyleObject Make(bool wrongFileHash = false)
     {
         var storePath = StorePaths.Make("nixorg");
-        var storeHash = StorePaths.HashOf(storePath);
-        var nar = Nar.OfText("nixorg", 150_000);
-        using var compressor = new ZstdSharp.Compressor(3);
-        var body = compressor.Wrap(nar).ToArray();
-        var fileHash = SHA256.HashData(body);
-        if (wrongFileHash)
-        {
-            fileHash[0] ^= 1;
-        }
-        var fileHashText = new NixHash(fileHash).ToNix32String();
-        var narInfo = $"""
-            StorePath: {storePath}
-            URL: nar/{fileHashText["sha256:".Length..]}.nar.zst
-            Compression: zstd
-            FileHash: {fileHashText}
-            FileSize: {body.Length}
-            NarHash: {new NixHash(SHA256.HashData(nar)).ToNix32String()}
-            NarSize: {nar.Length}
-            References: {storePath["/nix/store/".Length..]}
-            Sig: cache.nixos.org-1:AAAA
-            Sig: other-1:BBBB
-
-            """.Replace("\r\n", "\n");
-        return (storePath, storeHash, nar, body, narInfo);
+        return NixOrgStyleObject.Make(storePath, Nar.OfText("nixorg", 150_000), references: storePath["/nix/store/".Length..],
+            sigs: ["cache.nixos.org-1:AAAA", "other-1:BBBB"], wrongFileHash: wrongFileHash);
     }
 
-    private static void Serve(WireMockServer server, (string StorePath, string StoreHash, byte[] Nar, byte[] Body, string NarInfo) obj)
+    private static void Serve(WireMockServer server, NixOrgStyleObject obj)
     {
         server.Given(Request.Create().WithPath($"/{obj.StoreHash}.narinfo").UsingGet())
             .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "text/x-nix-narinfo").WithBody(obj.NarInfo));
-        var url = obj.NarInfo.Split('\n').Single(l => l.StartsWith("URL: ", StringComparison.Ordinal))["URL: ".Length..];
-        server.Given(Request.Create().WithPath("/" + url).UsingGet())
+        server.Given(Request.Create().WithPath("/" + obj.Url).UsingGet())
             .RespondWith(Response.Create().WithStatusCode(200).WithBody(obj.Body));
     }
 

@@ -1,8 +1,6 @@
-using System.Security.Cryptography;
 using AtticEmulator;
 using NarGuard.Check;
 using NarGuard.Configuration;
-using NarGuard.Core.Hashing;
 using NarGuard.Core.Verification;
 using NarGuard.Tests.Support;
 using NarGuard.Upstream;
@@ -89,32 +87,13 @@ public sealed class CacheCheckerTests
     {
         using var upstream = WireMockServer.Start();
         var storePath = StorePaths.Make("nixorg");
-        var storeHash = StorePaths.HashOf(storePath);
-        var nar = Nar.OfText("nixorg", 150_000);
-        using var compressor = new ZstdSharp.Compressor(3);
-        var body = compressor.Wrap(nar).ToArray();
-        var fileHash = SHA256.HashData(body);
-        if (wrongFileHash)
-        {
-            fileHash[0] ^= 1;
-        }
-        var narInfo = $"""
-            StorePath: {storePath}
-            URL: nar/{Convert.ToHexStringLower(fileHash)}.nar.zst
-            Compression: zstd
-            FileHash: {new NixHash(fileHash).ToNix32String()}
-            FileSize: {body.Length + (wrongFileSize ? 1 : 0)}
-            NarHash: {new NixHash(SHA256.HashData(nar)).ToNix32String()}
-            NarSize: {nar.Length}
-            References: 
-
-            """.Replace("\r\n", "\n");
+        var obj = NixOrgStyleObject.Make(storePath, Nar.OfText("nixorg", 150_000), wrongFileHash: wrongFileHash, fileSizeDelta: wrongFileSize ? 1 : 0);
         upstream.Given(Request.Create().WithPath("/nix-cache-info").UsingGet())
             .RespondWith(Response.Create().WithStatusCode(200).WithBody("StoreDir: /nix/store\nWantMassQuery: 1\nPriority: 40\n"));
-        upstream.Given(Request.Create().WithPath($"/{storeHash}.narinfo").UsingGet())
-            .RespondWith(Response.Create().WithStatusCode(200).WithBody(narInfo));
-        upstream.Given(Request.Create().WithPath($"/nar/{Convert.ToHexStringLower(fileHash)}.nar.zst").UsingGet())
-            .RespondWith(Response.Create().WithStatusCode(200).WithBody(body));
+        upstream.Given(Request.Create().WithPath($"/{obj.StoreHash}.narinfo").UsingGet())
+            .RespondWith(Response.Create().WithStatusCode(200).WithBody(obj.NarInfo));
+        upstream.Given(Request.Create().WithPath("/" + obj.Url).UsingGet())
+            .RespondWith(Response.Create().WithStatusCode(200).WithBody(obj.Body));
 
         var run = await CheckHarness.RunAsync(["--upstream", upstream.Url!, storePath, "--json"]);
 

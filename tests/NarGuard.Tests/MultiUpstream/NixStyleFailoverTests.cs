@@ -1,7 +1,5 @@
 using System.Net;
-using System.Security.Cryptography;
 using NarGuard.Configuration;
-using NarGuard.Core.Hashing;
 using NarGuard.Tests.Support;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
@@ -15,20 +13,8 @@ public sealed class NixStyleFailoverTests
 {
     private static (string NarInfo, byte[] Body) Encode(string storePath, byte[] nar, int level, string url)
     {
-        using var compressor = new ZstdSharp.Compressor(level);
-        var body = compressor.Wrap(nar).ToArray();
-        var narInfo = $"""
-            StorePath: {storePath}
-            URL: {url}
-            Compression: zstd
-            FileHash: {new NixHash(SHA256.HashData(body)).ToNix32String()}
-            FileSize: {body.Length}
-            NarHash: {new NixHash(SHA256.HashData(nar)).ToNix32String()}
-            NarSize: {nar.Length}
-            References: {storePath["/nix/store/".Length..]}
-
-            """.Replace("\r\n", "\n");
-        return (narInfo, body);
+        var obj = NixOrgStyleObject.Make(storePath, nar, level, url, references: storePath["/nix/store/".Length..]);
+        return (obj.NarInfo, obj.Body);
     }
 
     [Fact]
