@@ -49,15 +49,6 @@ wait_http() {
   return 1
 }
 
-free_port() {
-  local port
-  for _ in $(seq 1 50); do
-    port=$((20000 + RANDOM % 40000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return 0; }
-  done
-  return 1
-}
-
 # ---- measuring ---------------------------------------------------------------------------------
 now_ns() { date +%s%N; }
 

@@ -11,3 +11,13 @@ wait_for_line() {
   done
   return 1
 }
+
+# free_port: prints a loopback TCP port nothing listens on (tried at random in 20000-59999); status 1 after 50 tries.
+free_port() {
+  local port
+  for _ in $(seq 1 50); do
+    port=$((20000 + RANDOM % 40000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return 0; }
+  done
+  return 1
+}

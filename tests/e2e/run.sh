@@ -209,7 +209,7 @@ for p in "${OUT[@]}"; do nix-store --check-validity "$p" 2>/dev/null && die "cou
 : >"$MARKER"
 
 # ---- 3. the emulator -------------------------------------------------------------------------
-# wait_for_line FILE PID SECONDS: the URL after "listening on" (shared with bench/lib.sh)
+# wait_for_line (the URL after "listening on") and free_port, shared with bench/lib.sh
 source "$ROOT/scripts/lib/wait.sh"
 store_hash() { basename "$1" | cut -c1-32; }
 
@@ -225,14 +225,6 @@ EMU_URL=$(wait_for_line "$WORK/emulator.log" "$EMU_PID" 60) || { cat "$WORK/emul
 log "e2e: emulator at $EMU_URL (pid $EMU_PID)"
 
 # ---- 4. the proxy ----------------------------------------------------------------------------
-free_port() {
-  local port
-  for _ in $(seq 1 50); do
-    port=$((20000 + RANDOM % 40000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return 0; }
-  done
-  return 1
-}
 if ((DIRECT)); then
   SUBSTITUTER=$EMU_URL/main
 else
