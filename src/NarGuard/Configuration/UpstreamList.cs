@@ -21,7 +21,7 @@ public static class UpstreamList
         if (!string.IsNullOrWhiteSpace(options.Upstream))
         {
             var first = options.ShallowCopy();
-            first.UpstreamName = options.UpstreamName ?? "u1";
+            first.UpstreamName = options.UpstreamName ?? UpstreamOptions.FirstDefaultName;
             list.Add(new ResolvedUpstream(0, first.UpstreamName, "Upstream", first));
         }
         for (var i = 0; i < options.Upstreams.Count; i++)

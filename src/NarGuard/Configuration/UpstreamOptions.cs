@@ -7,6 +7,9 @@ namespace NarGuard.Configuration;
 /// </summary>
 public sealed class UpstreamOptions
 {
+    /// <summary>The name of the first upstream when UpstreamName does not set one (later ones default to u2, u3, ...).</summary>
+    public const string FirstDefaultName = "u1";
+
     /// <summary>
     /// A short label, [a-z0-9-], at most 32 characters, unique. It is a metric label value and the first path segment
     /// of this upstream's NAR URLs (nar/&lt;name&gt;/&lt;storehash&gt;.nar...), which Nix keeps for 30 days: renaming an

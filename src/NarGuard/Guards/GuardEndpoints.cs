@@ -98,7 +98,7 @@ public static class GuardEndpoints
         {
             await sink.CompleteAsync();
             telemetry.Request("nar", "ok_streamed");
-            telemetry.Served(sink.Sent, fromSpool: false, answer.Upstream ?? sink.Upstream ?? "u1");
+            telemetry.Served(sink.Sent, fromSpool: false, answer.Upstream ?? sink.Upstream);
             return;
         }
         // Bytes are out and the NAR failed: end the connection without a clean end, so the client cannot take the
@@ -117,7 +117,7 @@ public static class GuardEndpoints
         var sent = await SpoolFileResponse.SendAsync(context, body, spoolHit ? "spool" : "upstream");
         if (sent > 0)
         {
-            telemetry.Served(sent, spoolHit, upstream ?? "u1");
+            telemetry.Served(sent, spoolHit, upstream);
         }
     }
 

@@ -26,7 +26,7 @@ public sealed class UpstreamCircuit
     {
         _logger = logger;
         _time = time;
-        Name = options.UpstreamName ?? "u1";
+        Name = options.UpstreamName ?? UpstreamOptions.FirstDefaultName;
         _changedAtTicks = time.GetUtcNow().UtcTicks;
         var circuit = options.Resilience.Circuit;
         IsEnabled = circuit.Enabled;

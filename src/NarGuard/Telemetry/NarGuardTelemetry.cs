@@ -74,7 +74,7 @@ public sealed class NarGuardTelemetry : IDisposable
         }
     }
 
-    public void Verified(long compressedBytes, long narBytes, TimeSpan duration, string upstream = "u1")
+    public void Verified(long compressedBytes, long narBytes, TimeSpan duration, string upstream)
     {
         Interlocked.Increment(ref _verified);
         Interlocked.Increment(ref _verifiedByUpstream.GetOrAdd(upstream, static _ => new long[1])[0]);
@@ -88,7 +88,7 @@ public sealed class NarGuardTelemetry : IDisposable
     }
 
     /// <param name="upstream">The upstream whose answer was rejected; null when none was asked (unknown upstream name).</param>
-    public void Rejected(RejectReason reason, long compressedBytes, TimeSpan? duration, string? upstream = "u1")
+    public void Rejected(RejectReason reason, long compressedBytes, TimeSpan? duration, string? upstream)
     {
         _rejections.Add(1, new KeyValuePair<string, object?>("narguard.reason", reason.Label()), Upstream(upstream ?? "none"));
         if (compressedBytes > 0)
@@ -101,9 +101,9 @@ public sealed class NarGuardTelemetry : IDisposable
         }
     }
 
-    /// <param name="upstream">The upstream that supplied the verified bytes (for a spool hit: the one they came from).</param>
-    public void Served(long bytes, bool fromSpool, string upstream = "u1") =>
-        _bytesServed.Add(bytes, new KeyValuePair<string, object?>("narguard.source", fromSpool ? "spool" : "upstream"), Upstream(upstream));
+    /// <param name="upstream">The upstream that supplied the verified bytes (for a spool hit: the one they came from); null when unknown.</param>
+    public void Served(long bytes, bool fromSpool, string? upstream) =>
+        _bytesServed.Add(bytes, new KeyValuePair<string, object?>("narguard.source", fromSpool ? "spool" : "upstream"), Upstream(upstream ?? "none"));
 
     /// <summary>One failover step for a NAR: <paramref name="from"/> (the client's upstream) failed, <paramref name="to"/> was considered.</summary>
     public void Failover(string from, string to, string outcome) =>

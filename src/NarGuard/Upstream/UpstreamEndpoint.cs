@@ -7,7 +7,7 @@ public sealed class UpstreamEndpoint
 {
     public UpstreamEndpoint(NarGuardOptions options)
     {
-        Name = options.UpstreamName ?? "u1";
+        Name = options.UpstreamName ?? UpstreamOptions.FirstDefaultName;
         var url = options.Upstream!.TrimEnd('/');
         CacheUri = new Uri(url + "/");
         Origin = CacheUri.GetLeftPart(UriPartial.Authority);
