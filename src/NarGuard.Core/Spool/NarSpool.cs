@@ -193,15 +193,9 @@ public sealed class NarSpool
     public void DropDamaged(SpoolEntry entry, string damage, bool scrub)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        lock (_lock)
+        if (!Unindex(entry))
         {
-            if (!_byStoreHash.TryGetValue(entry.StoreHash, out var node) || !ReferenceEquals(node.Value, entry))
-            {
-                return;
-            }
-            _byStoreHash.Remove(entry.StoreHash);
-            _lru.Remove(node);
-            _sizeBytes -= entry.Length;
+            return;
         }
         DeleteFiles(entry);
         Interlocked.Increment(ref scrub ? ref _damagedOnScrub : ref _damagedOnLookup);
@@ -346,6 +340,23 @@ public sealed class NarSpool
         return pending;
     }
 
+    // Takes an entry out of the index if it is still the current one of its store path; false when it was replaced,
+    // dropped or evicted meanwhile (its files then belong to someone else, or are gone).
+    private bool Unindex(SpoolEntry entry)
+    {
+        lock (_lock)
+        {
+            if (!_byStoreHash.TryGetValue(entry.StoreHash, out var node) || !ReferenceEquals(node.Value, entry))
+            {
+                return false;
+            }
+            _byStoreHash.Remove(entry.StoreHash);
+            _lru.Remove(node);
+            _sizeBytes -= entry.Length;
+            return true;
+        }
+    }
+
     private bool IsCurrent(SpoolEntry entry)
     {
         lock (_lock)
@@ -417,18 +428,7 @@ public sealed class NarSpool
             // next start. Clients that already have it got verified bytes; the next request fetches it again.
             TryDelete(narInfoTemp);
             var entry = durable ?? pending;
-            bool current;
-            lock (_lock)
-            {
-                current = _byStoreHash.TryGetValue(entry.StoreHash, out var node) && ReferenceEquals(node.Value, entry);
-                if (current)
-                {
-                    _byStoreHash.Remove(entry.StoreHash);
-                    _lru.Remove(node!);
-                    _sizeBytes -= entry.Length;
-                }
-            }
-            if (!current)
+            if (!Unindex(entry))
             {
                 // Evicted or replaced meanwhile (its temp file deleted under the fsync): not a failure.
                 TryDelete(pending.NarPath);
